@@ -1,0 +1,300 @@
+//! What `container run` and `container create` may give a container of the host.
+//!
+//! Flags are allowed by the rule's flag list like any command's; this module adds the
+//! checks a flag list cannot express: which images, which mounts (named volumes by
+//! pattern, bind sources only below allowed host directories, after resolving
+//! symlinks), and a few values that are never allowed whatever the policy says
+//! (host namespaces, unconfined security options). Each denial says why.
+
+use super::glob::Glob;
+use super::host::HostView;
+use crate::docker::mounts::{self, Mount, MountKind};
+use crate::docker::parse::{FlagUse, Invocation};
+use crate::docker::reference;
+use std::path::{Path, PathBuf};
+
+/// Commands that create a container from flags (they share their flag set).
+pub const CONTAINER_COMMANDS: &[&str] = &["container run", "container create"];
+
+pub fn creates_container(path: &str) -> bool {
+    CONTAINER_COMMANDS.contains(&path)
+}
+
+/// The compiled `images` and `mounts` of a run/create rule.
+#[derive(Debug, Clone, Default)]
+pub struct ContainerRule {
+    /// Patterns matched against the normalised reference
+    /// (`alpine` → `docker.io/library/alpine:latest`).
+    pub images: Vec<Glob>,
+    pub mounts: MountRules,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MountRules {
+    /// Named volumes whose names match one of these may be mounted; anonymous volumes
+    /// are allowed when this is not empty.
+    pub volumes: Vec<Glob>,
+    /// Host directories below which bind sources may be.
+    pub binds: Vec<PathBuf>,
+    /// Every bind must be read-only.
+    pub binds_read_only: bool,
+    /// `--tmpfs` and `--mount type=tmpfs`.
+    pub tmpfs: bool,
+    /// Volume driver options and drivers (`volume-opt`, `volume-driver`): the local
+    /// driver's `o=bind,device=/` is a bind of any host path under another name.
+    pub volume_options: bool,
+}
+
+/// A flag value the canonical argv must carry instead of the typed one: a bind
+/// source resolved to the absolute path that was checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    /// Index of the flag among the command level's flags.
+    pub flag_index: usize,
+    pub value: String,
+}
+
+/// Values no policy can allow, checked for every run/create whatever the rule says.
+pub fn never_allowed(flags: &[FlagUse]) -> Vec<String> {
+    let mut reasons = Vec::new();
+    for flag in flags {
+        let long = flag.spec.long;
+        let value = flag.value.as_str();
+        match long {
+            "pid" | "ipc" | "uts" | "userns" | "cgroupns"
+                if value == "host" || value.starts_with("container:") =>
+            {
+                reasons.push(format!(
+                    "--{long}={value} shares a namespace with the host or another container"
+                ));
+            }
+            "network" | "net" => {
+                let shares = value.split(',').any(|field| {
+                    let name = field.strip_prefix("name=").unwrap_or(field);
+                    name == "host" || name.starts_with("container:")
+                });
+                if shares {
+                    reasons.push(format!(
+                        "--{long}={value} shares a network namespace with the host or another container"
+                    ));
+                }
+            }
+            "security-opt" => {
+                if let Some(why) = forbidden_security_opt(value) {
+                    reasons.push(format!("--security-opt={value} {why}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    reasons
+}
+
+/// docker reads `key=value` and the older `key:value`.
+fn forbidden_security_opt(value: &str) -> Option<&'static str> {
+    let (key, val) = value
+        .split_once('=')
+        .or_else(|| value.split_once(':'))
+        .unwrap_or((value, ""));
+    match key {
+        "seccomp" => Some(if val == "unconfined" {
+            "turns off the system call filter"
+        } else {
+            "reads a seccomp profile from a host file as root"
+        }),
+        "apparmor" if val == "unconfined" => Some("turns off AppArmor confinement"),
+        "label" => Some("changes or disables the SELinux label of the container"),
+        "systempaths" if val == "unconfined" => Some("exposes /proc and /sys paths docker masks"),
+        _ => None,
+    }
+}
+
+/// Checks the image and the mounts of a run/create invocation against the rule.
+/// Returns the reasons to deny and the rewrites for allowed bind sources.
+pub fn check(
+    rule: &ContainerRule,
+    invocation: &Invocation,
+    host: &dyn HostView,
+) -> (Vec<String>, Vec<Rewrite>) {
+    let mut reasons = Vec::new();
+    let mut rewrites = Vec::new();
+    match invocation.positionals.first() {
+        None => reasons.push("no image given".to_string()),
+        Some(image) => {
+            if let Some(why) = image_reason(&rule.images, image) {
+                reasons.push(why);
+            }
+        }
+    }
+    for (index, flag) in invocation.command_flags().iter().enumerate() {
+        let parsed = match flag.spec.long {
+            "volume" => mounts::parse_volume_flag(&flag.value),
+            "mount" => mounts::parse_mount_flag(&flag.value),
+            "tmpfs" => mounts::parse_tmpfs_flag(&flag.value),
+            _ => continue,
+        };
+        let mount = match parsed {
+            Ok(mount) => mount,
+            Err(e) => {
+                reasons.push(e.to_string());
+                continue;
+            }
+        };
+        let spelled = format!("--{}={}", flag.spec.long, flag.value);
+        match mount_verdict(&rule.mounts, &mount, host) {
+            Err(why) => reasons.push(format!("{spelled}: {why}")),
+            Ok(None) => {}
+            Ok(Some(resolved)) => match rewrite_source(flag, &mount, &resolved) {
+                Some(value) => {
+                    if value != flag.value {
+                        rewrites.push(Rewrite {
+                            flag_index: index,
+                            value,
+                        });
+                    }
+                }
+                None => reasons.push(format!(
+                    "{spelled}: the bind source cannot be rewritten to its resolved path {}",
+                    resolved.display()
+                )),
+            },
+        }
+    }
+    (reasons, rewrites)
+}
+
+fn image_reason(patterns: &[Glob], image: &str) -> Option<String> {
+    let allowed: Vec<&str> = patterns.iter().map(Glob::as_str).collect();
+    let listing = if allowed.is_empty() {
+        "the policy allows no images".to_string()
+    } else {
+        format!("allowed images: {}", allowed.join(", "))
+    };
+    match reference::normalize(image) {
+        Ok(reference) => {
+            let canonical = reference.canonical();
+            (!patterns.iter().any(|p| p.matches(&canonical)))
+                .then(|| format!("image {canonical} is not allowed ({listing})"))
+        }
+        // An ID names whatever local image has it: only "any image" covers it.
+        Err(reference::RefError::LooksLikeId(_))
+            if patterns.iter().any(Glob::matches_everything) =>
+        {
+            None
+        }
+        Err(e) => Some(format!("image {image:?}: {e}")),
+    }
+}
+
+/// `Ok(Some(path))` for an allowed bind (with its resolved source), `Ok(None)` for
+/// another allowed mount, `Err(why)` when not allowed.
+fn mount_verdict(
+    rules: &MountRules,
+    mount: &Mount,
+    host: &dyn HostView,
+) -> Result<Option<PathBuf>, String> {
+    match mount.kind {
+        MountKind::Volume => {
+            let has_driver_options = mount.volume_driver.is_some() || !mount.volume_opts.is_empty();
+            if has_driver_options && !rules.volume_options {
+                return Err("volume drivers and driver options are not allowed (the local driver's o=bind,device=PATH binds any host path)".into());
+            }
+            if rules.volumes.is_empty() {
+                return Err("the policy allows no volumes".into());
+            }
+            match &mount.source {
+                None => Ok(None), // anonymous volume
+                Some(name) if rules.volumes.iter().any(|p| p.matches(name)) => Ok(None),
+                Some(name) => {
+                    let allowed: Vec<&str> = rules.volumes.iter().map(Glob::as_str).collect();
+                    Err(format!(
+                        "volume {name:?} is not allowed (allowed volumes: {})",
+                        allowed.join(", ")
+                    ))
+                }
+            }
+        }
+        MountKind::Bind => {
+            let typed = mount.source.as_deref().unwrap_or_default();
+            if rules.binds.is_empty() {
+                return Err(
+                    "the policy allows no bind mounts of host paths; use a named volume".into(),
+                );
+            }
+            let source = host.bind_source(typed);
+            if let Some(problem) = source.problem {
+                return Err(format!(
+                    "bind source {}: {problem}",
+                    source.resolved.display()
+                ));
+            }
+            if !rules
+                .binds
+                .iter()
+                .any(|root| super::paths::is_within(&source.resolved, root))
+            {
+                let roots: Vec<String> = rules
+                    .binds
+                    .iter()
+                    .map(|r| r.display().to_string())
+                    .collect();
+                return Err(format!(
+                    "bind source {} is outside the allowed host directories ({})",
+                    source.resolved.display(),
+                    roots.join(", ")
+                ));
+            }
+            if matches!(mount.propagation.as_deref(), Some("shared" | "rshared")) {
+                return Err("shared bind propagation lets mounts reach back into the host".into());
+            }
+            if rules.binds_read_only && !mount.readonly {
+                return Err(
+                    "bind mounts must be read-only here: add :ro (or readonly to --mount)".into(),
+                );
+            }
+            Ok(Some(source.resolved))
+        }
+        MountKind::Tmpfs if rules.tmpfs => Ok(None),
+        MountKind::Tmpfs => Err("the policy allows no tmpfs mounts".into()),
+        other => Err(format!("{} mounts are not allowed", other.as_str())),
+    }
+}
+
+/// The flag value with the bind source replaced by its resolved absolute path, or
+/// None when the value cannot be rewritten safely.
+fn rewrite_source(flag: &FlagUse, mount: &Mount, resolved: &Path) -> Option<String> {
+    let typed = mount.source.as_deref()?;
+    let resolved = resolved.to_str()?;
+    if resolved.contains([',', ':', '"']) {
+        return None; // would change how docker splits the value
+    }
+    match flag.spec.long {
+        // `-v SRC:DST[:OPTS]`: the source is everything before the first ':'.
+        "volume" => {
+            let rest = flag.value.strip_prefix(typed)?;
+            rest.starts_with(':').then(|| format!("{resolved}{rest}"))
+        }
+        // `--mount k=v,...`: replace the one source field (docker: last key wins, and
+        // the parser already refused quotes and odd forms it could not read).
+        "mount" => {
+            if flag.value.contains('"') {
+                return None;
+            }
+            let fields: Vec<String> = flag
+                .value
+                .split(',')
+                .map(|field| match field.split_once('=') {
+                    Some((key, _))
+                        if key.eq_ignore_ascii_case("source")
+                            || key.eq_ignore_ascii_case("src") =>
+                    {
+                        format!("{key}={resolved}")
+                    }
+                    _ => field.to_string(),
+                })
+                .collect();
+            Some(fields.join(","))
+        }
+        _ => None,
+    }
+}
