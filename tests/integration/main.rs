@@ -1,5 +1,6 @@
 //! docker-guard's integration tests: one binary, one harness.
 
+mod binds;
 mod harness;
 mod nix;
 mod shim;
