@@ -30,10 +30,12 @@
               flags.timeout = true;
               positionals = [ "bench-*" ];
             };
-            # docker run --rm bench:latest, with the image's own command
+            # docker run --rm bench:latest [command...]: that image only,
+            # no mounts, no privileges; labelled with the caller's name.
             "container run" = {
               flags.rm = true;
-              positionals = [ "bench:latest" ];
+              images = [ "docker.io/library/bench:latest" ];
+              force.label = "docker-guard.user={user}";
             };
           };
         }

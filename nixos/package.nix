@@ -17,7 +17,10 @@ rustPlatform.buildRustPackage {
       ../Cargo.lock
       ../src
       (fs.maybeMissing ../build.rs)
-      (fs.maybeMissing ../tests) # cargo wants the test targets' files to exist
+      # cargo wants the files of every declared target to exist
+      (fs.maybeMissing ../tests)
+      (fs.maybeMissing ../benches)
+      (fs.maybeMissing ../examples)
       (fs.maybeMissing ../policy.toml)
       (fs.maybeMissing ../README.md)
     ];

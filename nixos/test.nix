@@ -105,11 +105,12 @@ pkgs.testers.runNixOSTest {
           allowed("--version", expect="Docker version")
           allowed("restart -t 1 bench-1")
           allowed("run --rm bench:latest", expect="bench done")
+          allowed("run --rm bench:latest echo hello from agent", expect="hello from agent")
 
       with subtest("escapes are denied with exit 77"):
           denied("run --rm --privileged bench:latest")
           denied("run --rm -v /:/host bench:latest")
-          denied("run --rm bench:latest sh -c id")
+          denied("run --rm alpine:latest")
           denied("exec bench-1 sh")
           denied("restart other")
           denied("-H tcp://127.0.0.1:2375 ps")
