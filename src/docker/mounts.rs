@@ -278,7 +278,7 @@ fn valid_mode(mode: &str) -> bool {
     if mode.is_empty() {
         return true;
     }
-    let mut counts = [0u8; 5];
+    let mut seen = [false; 5];
     for o in mode.split(',') {
         let kind = match o {
             "rw" | "ro" => 0,
@@ -288,9 +288,11 @@ fn valid_mode(mode: &str) -> bool {
             _ if CONSISTENCIES.contains(&o) => 4,
             _ => return false,
         };
-        counts[kind] += 1;
+        if std::mem::replace(&mut seen[kind], true) {
+            return false; // two options of the same kind
+        }
     }
-    counts.iter().all(|&n| n <= 1)
+    true
 }
 
 /// moby's target checks: not empty, not `/`, absolute. The daemon treats '\' as '/'
@@ -300,13 +302,26 @@ fn check_target(target: &str) -> Result<(), String> {
     if t.is_empty() {
         return Err("the target (path in the container) is empty".into());
     }
-    if t.starts_with('/') && t.split('/').all(|c| matches!(c, "" | "." | "..")) {
+    if t.starts_with('/') && cleans_to_root(&t) {
         return Err("the target cannot be `/`".into());
     }
     if !t.starts_with('/') {
         return Err(format!("the target `{target}` must be an absolute path"));
     }
     Ok(())
+}
+
+/// Whether Go's `path.Clean` of the absolute path `p` is `/` (`/d/..` is).
+fn cleans_to_root(p: &str) -> bool {
+    let mut depth = 0usize;
+    for name in p.split('/') {
+        match name {
+            "" | "." => {}
+            ".." => depth = depth.saturating_sub(1),
+            _ => depth += 1,
+        }
+    }
+    depth == 0
 }
 
 /// Parses a `--mount` value.
@@ -322,7 +337,7 @@ pub fn parse_mount_flag(spec: &str) -> Result<Mount, MountError> {
     if spec.contains('\0') {
         return Err(refused("--mount", spec, "it contains a NUL byte"));
     }
-    let fields = csv_record(spec).map_err(|why| fail(why))?;
+    let fields = csv_record(spec).map_err(fail)?;
     let mut m = Mount::new(MountKind::Volume, "");
     let mut kind = "volume".to_string();
     // Which option groups were touched: docker refuses mixing them with other types.
@@ -890,6 +905,7 @@ mod tests {
             "/a:/b:default",
             "/a:/b:cached,delegated",
             "/a:/b:nocopy,nocopy",
+            format!("/a:/b:{}", ["ro"; 300].join(",")).as_str(),
         ] {
             assert!(is_invalid(&vol_err(spec)), "{spec}");
         }
@@ -931,6 +947,10 @@ mod tests {
         assert!(is_invalid(&vol_err("/a://")));
         assert!(is_invalid(&vol_err("/a:/..")));
         assert!(is_invalid(&vol_err("/a:/./")));
+        assert!(is_invalid(&vol_err("/a:/d/..")), "cleans to /");
+        assert!(is_invalid(&vol_err("/a:/d/e/../../..")));
+        assert!(is_invalid(&mnt_err("type=bind,src=/a,dst=/x/../")));
+        assert!(is_invalid(&parse_tmpfs_flag("/t/..").unwrap_err()));
         assert!(is_invalid(&vol_err("/a:rel")));
         assert_eq!(vol("/a:/b/../c").target, "/b/../c");
         assert_eq!(

@@ -31,7 +31,16 @@ const MAX_SYMLINKS: usize = 40;
 /// exposes the path: `/var` contains `/var/run/docker.sock`, `/home` other users'
 /// files, `/tmp` other users' sockets (tmux, ssh-agent).
 pub const NEVER_BIND: &[&str] = &[
-    "/", "/home", "/tmp", "/var", "/var/lib", "/var/tmp", "/var/spool", "/srv", "/opt", "/mnt",
+    "/",
+    "/home",
+    "/tmp",
+    "/var",
+    "/var/lib",
+    "/var/tmp",
+    "/var/spool",
+    "/srv",
+    "/opt",
+    "/mnt",
     "/media",
 ];
 
@@ -217,13 +226,18 @@ pub fn sensitive_reason(resolved: &Path) -> Option<String> {
             return Some(if is_within(resolved, never) {
                 format!("{shown} is a protected host path")
             } else {
-                format!("{shown} contains the protected host path {}", never.display())
+                format!(
+                    "{shown} contains the protected host path {}",
+                    never.display()
+                )
             });
         }
     }
     for inside in NEVER_BIND_INSIDE {
         if is_within(resolved, Path::new(inside)) {
-            return Some(format!("{shown} is inside the protected host path {inside}"));
+            return Some(format!(
+                "{shown} is inside the protected host path {inside}"
+            ));
         }
     }
     let file_type = match fs::metadata(resolved) {
@@ -232,7 +246,9 @@ pub fn sensitive_reason(resolved: &Path) -> Option<String> {
         Err(e) => return Some(format!("{shown} cannot be inspected: {e}")),
     };
     if file_type.is_socket() {
-        Some(format!("{shown} is a unix socket (a daemon's API, possibly docker's)"))
+        Some(format!(
+            "{shown} is a unix socket (a daemon's API, possibly docker's)"
+        ))
     } else if file_type.is_block_device() || file_type.is_char_device() {
         Some(format!("{shown} is a device node"))
     } else {
@@ -320,8 +336,14 @@ mod tests {
         let (_d, base) = tmp();
         fs::create_dir_all(base.join("a/b")).unwrap();
         assert_eq!(resolve(&base.join("a/b")).unwrap(), base.join("a/b"));
-        assert_eq!(resolve(&base.join("a/b/new/deeper")).unwrap(), base.join("a/b/new/deeper"));
-        assert_eq!(resolve(&base.join("a/missing/../b")).unwrap(), base.join("a/b"));
+        assert_eq!(
+            resolve(&base.join("a/b/new/deeper")).unwrap(),
+            base.join("a/b/new/deeper")
+        );
+        assert_eq!(
+            resolve(&base.join("a/missing/../b")).unwrap(),
+            base.join("a/b")
+        );
         assert_eq!(resolve(Path::new("/")).unwrap(), Path::new("/"));
     }
 
@@ -343,7 +365,10 @@ mod tests {
         assert_eq!(resolve(&base.join("root/etc")).unwrap(), Path::new("/etc"));
         // A missing leaf under the link: docker would create it in /.
         let leaf = "docker-guard-test-does-not-exist";
-        assert_eq!(resolve(&base.join("root").join(leaf)).unwrap(), Path::new("/").join(leaf));
+        assert_eq!(
+            resolve(&base.join("root").join(leaf)).unwrap(),
+            Path::new("/").join(leaf)
+        );
     }
 
     #[test]
@@ -353,8 +378,14 @@ mod tests {
         fs::create_dir_all(base.join("home")).unwrap();
         symlink(base.join("real/sub"), base.join("home/link")).unwrap();
         // Lexically home/link/.. is home; the kernel goes to real.
-        assert_eq!(resolve(&base.join("home/link/..")).unwrap(), base.join("real"));
-        assert_eq!(resolve(&base.join("home/link/../x")).unwrap(), base.join("real/x"));
+        assert_eq!(
+            resolve(&base.join("home/link/..")).unwrap(),
+            base.join("real")
+        );
+        assert_eq!(
+            resolve(&base.join("home/link/../x")).unwrap(),
+            base.join("real/x")
+        );
     }
 
     #[test]
@@ -366,16 +397,28 @@ mod tests {
         symlink("../dir/rel", base.join("x/hop1")).unwrap();
         symlink("hop1", base.join("x/hop2")).unwrap();
         symlink(base.join("x/hop2"), base.join("hop3")).unwrap();
-        assert_eq!(resolve(&base.join("dir/rel")).unwrap(), base.join("dir/target"));
-        assert_eq!(resolve(&base.join("hop3/f")).unwrap(), base.join("dir/target/f"));
+        assert_eq!(
+            resolve(&base.join("dir/rel")).unwrap(),
+            base.join("dir/target")
+        );
+        assert_eq!(
+            resolve(&base.join("hop3/f")).unwrap(),
+            base.join("dir/target/f")
+        );
     }
 
     #[test]
     fn resolve_dangling_symlink_follows_target() {
         let (_d, base) = tmp();
         symlink(base.join("nowhere/deep"), base.join("dangling")).unwrap();
-        assert_eq!(resolve(&base.join("dangling")).unwrap(), base.join("nowhere/deep"));
-        assert_eq!(resolve(&base.join("dangling/child")).unwrap(), base.join("nowhere/deep/child"));
+        assert_eq!(
+            resolve(&base.join("dangling")).unwrap(),
+            base.join("nowhere/deep")
+        );
+        assert_eq!(
+            resolve(&base.join("dangling/child")).unwrap(),
+            base.join("nowhere/deep/child")
+        );
         symlink("/etc/docker-guard-missing/x", base.join("to_etc")).unwrap();
         let r = resolve(&base.join("to_etc")).unwrap();
         assert_eq!(r, Path::new("/etc/docker-guard-missing/x"));
@@ -383,11 +426,46 @@ mod tests {
     }
 
     #[test]
+    fn resolve_agrees_with_realpath_on_existing_paths() {
+        let (_d, base) = tmp();
+        fs::create_dir_all(base.join("d/e")).unwrap();
+        symlink("d/e", base.join("l")).unwrap();
+        symlink("../l/..", base.join("d/up")).unwrap();
+        let mut paths = vec![
+            base.join("l"),
+            base.join("d/up"),
+            base.join("d/up/e/../../l"),
+        ];
+        for p in [
+            "/",
+            "/usr",
+            "/usr/bin",
+            "/bin",
+            "/lib",
+            "/var/run",
+            "/etc/ssl/certs",
+        ] {
+            paths.push(PathBuf::from(p));
+        }
+        for p in paths.iter().filter(|p| p.exists()) {
+            assert_eq!(
+                resolve(p).unwrap(),
+                fs::canonicalize(p).unwrap(),
+                "{}",
+                p.display()
+            );
+        }
+    }
+
+    #[test]
     fn resolve_walk_continues_after_missing_name() {
         // missing/../link must still follow link.
         let (_d, base) = tmp();
         symlink("/", base.join("up")).unwrap();
-        assert_eq!(resolve(&base.join("missing/../up")).unwrap(), Path::new("/"));
+        assert_eq!(
+            resolve(&base.join("missing/../up")).unwrap(),
+            Path::new("/")
+        );
     }
 
     #[test]
@@ -433,12 +511,25 @@ mod tests {
     #[test]
     fn never_bind_paths_and_their_ancestors() {
         for p in [
-            "/", "/var", "/var/lib", "/home", "/tmp", "/run", "/var/run", "/etc", "/proc", "/usr",
-            "/var/lib/docker", "/var/run/docker.sock", "/run/docker.sock", "/lib64", "/nix",
+            "/",
+            "/var",
+            "/var/lib",
+            "/home",
+            "/tmp",
+            "/run",
+            "/var/run",
+            "/etc",
+            "/proc",
+            "/usr",
+            "/var/lib/docker",
+            "/var/run/docker.sock",
+            "/run/docker.sock",
+            "/lib64",
+            "/nix",
         ] {
             assert!(sensitive_reason(Path::new(p)).is_some(), "{p}");
         }
-        let why = sensitive_reason(Path::new("/var")).unwrap();
+        let why = sensitive_reason(Path::new("/var/db")).unwrap();
         assert!(why.contains("contains"), "{why}");
     }
 
@@ -457,7 +548,10 @@ mod tests {
             "/boot/efi",
         ] {
             let why = sensitive_reason(Path::new(p));
-            assert!(why.as_deref().is_some_and(|w| w.contains("inside")), "{p}: {why:?}");
+            assert!(
+                why.as_deref().is_some_and(|w| w.contains("inside")),
+                "{p}: {why:?}"
+            );
         }
     }
 
