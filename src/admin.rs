@@ -5,12 +5,18 @@
 //! gives is never opened as root, and the caller can only ask about itself.
 
 use crate::caller::{self, Caller};
-use crate::error::{EXIT_DENIED, Error};
-use crate::policy::{Policy, load};
+use crate::error::{EXIT_CONFIG, EXIT_DENIED, Error, Located};
+use crate::policy::cases::{self, Case};
+use crate::policy::{Policy, lint, load, show};
 use crate::shim::{Judgement, docker_args, judge};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Exit code of `policy test` when a case fails: a test failure, not a refusal (77)
+/// nor a broken file (78).
+pub const EXIT_TEST_FAILED: i32 = 1;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -41,13 +47,34 @@ enum Command {
         args: Vec<OsString>,
     },
     /// Check a policy file. Exit 0 when valid, 78 with `file:line:col: message` lines
-    /// when not.
+    /// when not. Warns (`file:line:col: warning: ...`) about allowances that amount to
+    /// host access or data loss.
     Validate {
-        /// Turn warnings into errors.
+        /// Turn warnings into errors (exit 78).
         #[arg(long)]
         strict: bool,
-        /// Policy file (default: the installed one).
+        /// Policy file (default: the installed one; under sudo only that).
         file: Option<PathBuf>,
+    },
+    /// Run policy test cases (`[[case]]` with argv, expect, user, groups, reason).
+    /// Exit 0 when all pass, 1 when one fails, 78 for a bad case or policy file.
+    /// Not under sudo: case files would be opened as root.
+    Test {
+        /// Policy file to test instead of the installed one.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Case files.
+        #[arg(required = true)]
+        cases: Vec<PathBuf>,
+    },
+    /// Say in plain words what a user may run: commands, flags, values, arguments.
+    Show {
+        /// Policy file to read instead of the installed one (not under sudo).
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Show for this user (under sudo: only yourself).
+        #[arg(long)]
+        user: Option<String>,
     },
 }
 
@@ -74,6 +101,13 @@ pub fn run(args: &[OsString]) -> i32 {
     };
     match execute(cli.command) {
         Ok(code) => code,
+        // One `file:line:col: message` per line, as editors and CI read them.
+        Err(Error::Policy(problems)) => {
+            for problem in &problems {
+                eprintln!("{problem}");
+            }
+            EXIT_CONFIG
+        }
         Err(e) => {
             eprintln!("docker-guard: {e}");
             e.exit_code()
@@ -99,34 +133,191 @@ fn execute(command: Command) -> Result<i32, Error> {
                 EXIT_DENIED
             })
         }
-        Command::Validate { strict: _, file } => {
-            let policy = read_policy(file)?;
-            println!(
-                "{}: valid ({} rule{})",
-                policy.source,
-                policy.rules.len(),
-                if policy.rules.len() == 1 { "" } else { "s" }
-            );
+        Command::Validate { strict, file } => validate(file, strict),
+        Command::Test { policy, cases } => test(policy, &cases),
+        Command::Show { policy, user } => {
+            let policy = read_policy(policy)?;
+            let caller = subject(user)?;
+            print!("{}", show::describe(&policy, &caller));
             Ok(0)
         }
     }
 }
 
-/// True when a less privileged user runs us through sudo or doas.
+fn validate(file: Option<PathBuf>, strict: bool) -> Result<i32, Error> {
+    let (text, source) = read_policy_text(file)?;
+    let policy = match load::parse_policy(&text, &source) {
+        Ok(policy) => policy,
+        Err(Error::Policy(errors)) => {
+            for error in &errors {
+                eprint!("{}", with_excerpt(error, &text));
+            }
+            eprintln!("{source}: invalid: {}", count(errors.len(), "error"));
+            return Ok(EXIT_CONFIG);
+        }
+        Err(e) => return Err(e),
+    };
+    let warnings = lint::warnings(&policy, &text);
+    for warning in &warnings {
+        eprint!("{}", with_excerpt(warning, &text));
+    }
+    if strict && !warnings.is_empty() {
+        eprintln!(
+            "{source}: invalid under --strict: {}",
+            count(warnings.len(), "warning")
+        );
+        return Ok(EXIT_CONFIG);
+    }
+    let commands: usize = policy.rules.iter().map(|r| r.commands.len()).sum();
+    println!(
+        "{source}: valid ({}, {}, {})",
+        count(policy.rules.len(), "rule"),
+        count(commands, "command"),
+        count(warnings.len(), "warning")
+    );
+    Ok(0)
+}
+
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `file:line:col: message`, then the offending line with a caret under the column.
+fn with_excerpt(problem: &Located, text: &str) -> String {
+    let mut out = format!("{problem}\n");
+    if let Some((line, col)) = problem.position
+        && let Some(source_line) = text.lines().nth(line - 1)
+    {
+        let number = line.to_string();
+        let pad = " ".repeat(number.len());
+        // Control characters would move the caret or the terminal: show them escaped.
+        let shown: String = source_line
+            .chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect();
+        out.push_str(&format!("{number} | {shown}\n"));
+        out.push_str(&format!("{pad} | {}^\n", " ".repeat(col.saturating_sub(1))));
+    }
+    out
+}
+
+fn test(policy: Option<PathBuf>, files: &[PathBuf]) -> Result<i32, Error> {
+    if under_privilege_escalation() {
+        return Err(Error::Usage(
+            "under sudo, case files are not read: docker-guard would open them as root. \
+             Run `docker-guard policy test` without sudo (with --policy FILE if you cannot \
+             read the installed policy)"
+                .into(),
+        ));
+    }
+    let policy = read_policy(policy)?;
+    let mut all = Vec::new();
+    let mut problems = Vec::new();
+    for file in files {
+        match cases::load_cases(file) {
+            Ok(cases) => all.extend(cases),
+            Err(Error::Policy(list)) => problems.extend(list),
+            Err(e) => return Err(e),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Error::Policy(problems));
+    }
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for case in &all {
+        let args: Vec<OsString> = case.argv.iter().map(OsString::from).collect();
+        // The very function the enforcing path decides with.
+        let judgement = judge(&policy, &case.subject(), &args);
+        let decision = &judgement.decision;
+        match cases::evaluate(case, decision.allowed, &decision.reasons) {
+            Ok(()) => passed += 1,
+            Err(expected) => {
+                failed += 1;
+                print!("{}", failure(case, &judgement, &expected));
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    Ok(if failed == 0 { 0 } else { EXIT_TEST_FAILED })
+}
+
+fn failure(case: &Case, judgement: &Judgement, expected: &str) -> String {
+    let decision = &judgement.decision;
+    let mut argv = vec!["docker".to_string()];
+    argv.extend(case.argv.iter().cloned());
+    let groups = if case.groups.is_empty() {
+        "none".to_string()
+    } else {
+        case.groups.join(", ")
+    };
+    let actual = match (&decision.allowed, &decision.rule) {
+        (true, Some(rule)) => format!("allow (rule {rule:?})"),
+        (true, None) => "allow".to_string(),
+        (false, _) => "deny".to_string(),
+    };
+    let mut out = format!(
+        "FAIL {} ({})\n  argv:     {}\n  user:     {} (groups: {groups})\n  expected: {expected}\n  actual:   {actual}\n",
+        case.id,
+        case.place,
+        shell_words(&argv),
+        case.user,
+    );
+    if decision.reasons.is_empty() {
+        out.push_str("  reasons:  none\n");
+    }
+    for reason in &decision.reasons {
+        out.push_str(&format!("  reason:   {reason}\n"));
+    }
+    out
+}
+
+/// True when a less privileged user runs us through sudo or doas. Root running sudo
+/// is root; a caller that cannot be identified counts as less privileged.
 fn under_privilege_escalation() -> bool {
-    nix::unistd::getuid().is_root()
+    let escalated = nix::unistd::getuid().is_root()
         && ["SUDO_USER", "SUDO_UID", "DOAS_USER"]
             .iter()
-            .any(|v| std::env::var_os(v).is_some())
+            .any(|v| std::env::var_os(v).is_some());
+    escalated && caller::identify().map_or(true, |c| c.uid != 0)
+}
+
+/// The text of a policy file and its name for messages, read like [`read_policy`]
+/// reads it: the installed one after the ownership checks, another only outside sudo.
+fn read_policy_text(path: Option<PathBuf>) -> Result<(String, String), Error> {
+    let path = match path {
+        None => {
+            let path = Path::new(crate::policy::POLICY_PATH);
+            let mut text = String::new();
+            crate::trust::open_trusted_file(path)?
+                .read_to_string(&mut text)
+                .map_err(|e| Error::Config(format!("{}: cannot read: {e}", path.display())))?;
+            return Ok((text, path.display().to_string()));
+        }
+        Some(_) if under_privilege_escalation() => return Err(not_under_sudo()),
+        Some(path) => path,
+    };
+    let source = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Error::Policy(vec![Located {
+            file: source.clone(),
+            position: None,
+            message: format!("cannot read: {e}"),
+        }])
+    })?;
+    Ok((text, source))
+}
+
+fn not_under_sudo() -> Error {
+    Error::Usage(
+        "under sudo only the installed policy is read; run without sudo to check another file"
+            .into(),
+    )
 }
 
 fn read_policy(path: Option<PathBuf>) -> Result<Policy, Error> {
     match path {
         None => load::load_installed(),
-        Some(_) if under_privilege_escalation() => Err(Error::Usage(
-            "under sudo only the installed policy is read; run without sudo to check another file"
-                .into(),
-        )),
+        Some(_) if under_privilege_escalation() => Err(not_under_sudo()),
         Some(path) => load::load_unchecked(&path),
     }
 }

@@ -10,6 +10,7 @@ use crate::docker::canonical;
 use crate::docker::parse::{self, Invocation};
 use crate::error::Error;
 use crate::exec::exec_docker;
+use crate::policy::container::Rewrite;
 use crate::policy::decide::{Decision, decide};
 use crate::policy::host::RealHost;
 use crate::policy::{Policy, load};
@@ -64,42 +65,85 @@ pub fn docker_args(judgement: &Judgement) -> Option<Vec<String>> {
     Some(if judgement.decision.help_only {
         canonical::help_argv(invocation)
     } else {
-        let rewrites: Vec<(usize, String)> = judgement
-            .decision
-            .rewrites
-            .iter()
-            .map(|r| (r.flag_index, r.value.clone()))
-            .collect();
-        canonical::argv(invocation, &judgement.decision.forced, &rewrites)
+        let invocation = Rewrite::apply(invocation, &judgement.decision.rewrites);
+        canonical::argv(
+            &invocation,
+            &judgement.decision.forced,
+            judgement.decision.group_tokens.as_ref(),
+        )
     })
 }
 
 fn enforce(args: &[OsString]) -> Result<std::convert::Infallible, Error> {
-    let policy = load::load_installed()?;
-    let caller = caller::identify()?;
+    // Whatever fails first, the refusal is recorded: a denial is never unlogged.
+    let identity = caller::identify();
+    let policy = match load::load_installed() {
+        // No policy, so no JSON log to name: syslog only.
+        Err(e) => return Err(refuse(None, &Subject::of(&identity), args, None, e)),
+        Ok(policy) => policy,
+    };
+    let caller = match identity {
+        Err(e) => return Err(refuse(Some(&policy), &Subject::unknown(), args, None, e)),
+        Ok(caller) => caller,
+    };
+    let subject = Subject::from(&caller);
     let judgement = judge(&policy, &caller, args);
     let exec_args = docker_args(&judgement);
-    let record = audit_record(
-        &caller,
+    // The installation is checked before the record, so that an "allow" record means
+    // docker was executed (or failed in execve itself).
+    let docker = match exec_args.as_ref().map(|_| trusted_docker(&policy)) {
+        Some(Err(e)) => {
+            let command = Some(judgement.command.clone());
+            return Err(refuse(Some(&policy), &subject, args, command, e));
+        }
+        Some(Ok(docker)) => Some(docker),
+        None => None,
+    };
+    let (mut sinks, open_problems) = audit::Sinks::open(policy.audit.json_log.as_deref());
+    let mut record = audit_record(
+        &subject,
         args,
         &judgement,
         exec_args.as_deref().unwrap_or(&[]),
     );
-    let problems = audit::write(&record, policy.audit.json_log.as_deref());
-    for problem in &problems {
+    // A required record that cannot be written refuses the command, and the record
+    // that reaches the sinks still open says so.
+    let unrecordable = (exec_args.is_some() && policy.audit.required && !open_problems.is_empty())
+        .then(|| unrecordable_reason(&open_problems));
+    if let Some(reason) = &unrecordable {
+        record.decision = "deny";
+        record.rule = None;
+        record.reasons = vec![reason.clone()];
+        record.exec.clear();
+    }
+    let write_problems = sinks.write(&record);
+    for problem in open_problems.iter().chain(&write_problems) {
         eprintln!("docker-guard: audit record not written: {problem}");
     }
-    let Some(exec_args) = exec_args else {
+    let (Some(exec_args), Some(docker)) = (exec_args, docker) else {
         return Err(Error::Denied(
             judgement.decision.denial_message(&judgement.command),
         ));
     };
-    if !problems.is_empty() && policy.audit.required {
-        return Err(Error::Denied(
-            "the policy requires an audit record for every command, and it could not be written"
-                .to_string(),
-        ));
+    if let Some(reason) = unrecordable {
+        return Err(Error::Denied(format!("{}: {reason}", judgement.command)));
     }
+    if policy.audit.required && !write_problems.is_empty() {
+        let reason = unrecordable_reason(&write_problems);
+        return Err(Error::Denied(format!("{}: {reason}", judgement.command)));
+    }
+    Err(exec_docker(&docker, &exec_args, &policy.environment))
+}
+
+fn unrecordable_reason(problems: &[String]) -> String {
+    format!(
+        "the policy requires an audit record of every command, and it cannot be written ({})",
+        problems.join("; ")
+    )
+}
+
+/// The docker binary and docker's config directory, if root alone controls them.
+fn trusted_docker(policy: &Policy) -> Result<std::path::PathBuf, Error> {
     let docker = trust::check_trusted_binary(&policy.docker)?;
     if let Some((_, dir)) = policy
         .environment
@@ -108,11 +152,75 @@ fn enforce(args: &[OsString]) -> Result<std::convert::Infallible, Error> {
     {
         trust::check_trusted_dir(Path::new(dir))?;
     }
-    Err(exec_docker(&docker, &exec_args, &policy.environment))
+    Ok(docker)
+}
+
+/// Whom a record names.
+struct Subject {
+    user: String,
+    uid: u32,
+}
+
+impl Subject {
+    fn from(caller: &Caller) -> Subject {
+        Subject {
+            user: caller.user.clone(),
+            uid: caller.uid,
+        }
+    }
+
+    fn of(identity: &Result<Caller, Error>) -> Subject {
+        identity
+            .as_ref()
+            .map_or_else(|_| Subject::unknown(), Subject::from)
+    }
+
+    /// An unidentified caller: `?`, with the uid as far as it is known: sudo's
+    /// `SUDO_UID` (which the caller cannot set) under root, else the real uid.
+    fn unknown() -> Subject {
+        let real = nix::unistd::getuid();
+        let claimed = std::env::var("SUDO_UID")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|_| real.is_root());
+        Subject {
+            user: "?".to_string(),
+            uid: claimed.unwrap_or(real.as_raw()),
+        }
+    }
+}
+
+/// Records a refusal that happened before or outside the decision (no policy, no
+/// caller, an untrusted docker binary) and returns the error to report.
+fn refuse(
+    policy: Option<&Policy>,
+    subject: &Subject,
+    args: &[OsString],
+    command: Option<String>,
+    error: Error,
+) -> Error {
+    // The command as far as the argv says, for whoever reads the log.
+    let command = command.unwrap_or_else(|| {
+        parse::to_strings(args)
+            .and_then(|s| parse::parse(&s))
+            .map(|i| i.command_name().to_string())
+            .unwrap_or_else(|_| "(unparsed)".to_string())
+    });
+    let judgement = Judgement {
+        invocation: None,
+        command,
+        decision: Decision::deny(vec![error.to_string()], None),
+    };
+    let record = audit_record(subject, args, &judgement, &[]);
+    let json_log = policy.and_then(|p| p.audit.json_log.as_deref());
+    for problem in audit::write(&record, json_log) {
+        eprintln!("docker-guard: audit record not written: {problem}");
+    }
+    error
 }
 
 fn audit_record(
-    caller: &Caller,
+    subject: &Subject,
     args: &[OsString],
     judgement: &Judgement,
     exec_args: &[String],
@@ -123,8 +231,9 @@ fn audit_record(
         .collect();
     audit::Record {
         time: audit::now_rfc3339(),
-        user: caller.user.clone(),
-        uid: caller.uid,
+        pid: std::process::id(),
+        user: subject.user.clone(),
+        uid: subject.uid,
         tty: audit::tty_name(),
         cwd: std::env::current_dir()
             .map(|p| p.display().to_string())

@@ -10,12 +10,11 @@ use super::parse::{FlagUse, Invocation};
 
 /// The argument tokens after the program name.
 ///
-/// `rewrites` replace the values of the command's own flags by index (a bind source
-/// resolved to the absolute path that was checked).
+/// `group_tokens` replace the flags of one group level (compose's pinned project).
 pub fn argv(
     invocation: &Invocation,
     forced: &[ForcedFlag],
-    rewrites: &[(usize, String)],
+    group_tokens: Option<&(&str, Vec<String>)>,
 ) -> Vec<String> {
     let mut out = Vec::new();
     let command = invocation.command();
@@ -29,21 +28,17 @@ pub fn argv(
             printed.push(' ');
         }
         printed.push_str(word);
-        for level in &invocation.levels[1..] {
-            if level.command.path != printed {
-                continue;
-            }
-            let is_command = level.command.path == command.path;
-            for (index, flag) in level.flags.iter().enumerate() {
-                let rewritten = rewrites
-                    .iter()
-                    .find(|(i, _)| is_command && *i == index)
-                    .map(|(_, v)| v);
-                match rewritten {
-                    Some(value) => out.push(format!("--{}={value}", flag.spec.long)),
-                    None => out.push(flag_token(flag)),
-                }
-            }
+        if let Some((group, tokens)) = group_tokens
+            && *group == printed
+        {
+            out.extend(tokens.iter().cloned());
+            continue;
+        }
+        for level in invocation.levels[1..]
+            .iter()
+            .filter(|l| l.command.path == printed)
+        {
+            out.extend(level.flags.iter().map(flag_token));
         }
     }
     out.extend(forced.iter().map(|f| format!("--{}={}", f.long, f.value)));
@@ -93,7 +88,7 @@ mod tests {
 
     fn canon(args: &[&str]) -> Vec<String> {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        argv(&parse(&args).unwrap(), &[], &[])
+        argv(&parse(&args).unwrap(), &[], None)
     }
 
     #[test]
@@ -131,7 +126,7 @@ mod tests {
         ] {
             let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
             let first = parse(&args).unwrap();
-            let again = parse(&argv(&first, &[], &[])).unwrap();
+            let again = parse(&argv(&first, &[], None)).unwrap();
             assert_eq!(first.positionals, again.positionals);
             assert_eq!(first.command(), again.command());
             assert_eq!(first.command_flags(), again.command_flags());

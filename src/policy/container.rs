@@ -8,6 +8,7 @@
 
 use super::glob::Glob;
 use super::host::HostView;
+use crate::docker::canonical::ForcedFlag;
 use crate::docker::mounts::{self, Mount, MountKind};
 use crate::docker::parse::{FlagUse, Invocation};
 use crate::docker::reference;
@@ -45,13 +46,35 @@ pub struct MountRules {
     pub volume_options: bool,
 }
 
-/// A flag value the canonical argv must carry instead of the typed one: a bind
-/// source resolved to the absolute path that was checked.
+/// A value the canonical argv must carry instead of the typed one: a host path
+/// resolved to the absolute path that was checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rewrite {
-    /// Index of the flag among the command level's flags.
-    pub flag_index: usize,
+    pub target: RewriteTarget,
     pub value: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RewriteTarget {
+    /// Index among the command level's flags.
+    Flag(usize),
+    /// Index among the positionals.
+    Positional(usize),
+}
+
+impl Rewrite {
+    /// Applies rewrites to a copy of the invocation.
+    pub fn apply(invocation: &Invocation, rewrites: &[Rewrite]) -> Invocation {
+        let mut out = invocation.clone();
+        let last = out.levels.len() - 1;
+        for rewrite in rewrites {
+            match rewrite.target {
+                RewriteTarget::Flag(i) => out.levels[last].flags[i].value = rewrite.value.clone(),
+                RewriteTarget::Positional(i) => out.positionals[i] = rewrite.value.clone(),
+            }
+        }
+        out
+    }
 }
 
 /// Values no policy can allow, checked for every run/create whatever the rule says.
@@ -115,9 +138,11 @@ pub fn check(
     rule: &ContainerRule,
     invocation: &Invocation,
     host: &dyn HostView,
+    forced: &[ForcedFlag],
 ) -> (Vec<String>, Vec<Rewrite>) {
     let mut reasons = Vec::new();
     let mut rewrites = Vec::new();
+    let mut writable_bind = false;
     match invocation.positionals.first() {
         None => reasons.push("no image given".to_string()),
         Some(image) => {
@@ -144,23 +169,69 @@ pub fn check(
         match mount_verdict(&rule.mounts, &mount, host) {
             Err(why) => reasons.push(format!("{spelled}: {why}")),
             Ok(None) => {}
-            Ok(Some(resolved)) => match rewrite_source(flag, &mount, &resolved) {
-                Some(value) => {
-                    if value != flag.value {
-                        rewrites.push(Rewrite {
-                            flag_index: index,
-                            value,
-                        });
-                    }
+            Ok(Some(resolved)) => {
+                writable_bind |= !mount.readonly;
+                match rewrite_source(flag, &mount, &resolved) {
+                    Some(value) if value != flag.value => rewrites.push(Rewrite {
+                        target: RewriteTarget::Flag(index),
+                        value,
+                    }),
+                    Some(_) => {}
+                    None => reasons.push(format!(
+                        "{spelled}: the bind source cannot be rewritten to its resolved path {}",
+                        resolved.display()
+                    )),
                 }
-                None => reasons.push(format!(
-                    "{spelled}: the bind source cannot be rewritten to its resolved path {}",
-                    resolved.display()
-                )),
-            },
+            }
         }
     }
+    if writable_bind && let Some(why) = writable_bind_reason(invocation, forced) {
+        reasons.push(why);
+    }
     (reasons, rewrites)
+}
+
+/// Root in the container (or any user in group 0, or one that gains privileges
+/// through setuid files) could leave a setuid-root program or a device node in a
+/// writable bind for the caller to use on the host. A writable bind therefore needs
+/// a container user that is provably not root: numeric `uid:gid`, neither 0, no
+/// added groups, and no-new-privileges.
+fn writable_bind_reason(invocation: &Invocation, forced: &[ForcedFlag]) -> Option<String> {
+    let typed = invocation
+        .command_flags()
+        .iter()
+        .map(|f| (f.spec.long, f.value.as_str()));
+    let given: Vec<(&str, &str)> = typed
+        .chain(forced.iter().map(|f| (f.long, f.value.as_str())))
+        .collect();
+    // docker keeps the last --user; forced flags come last in the canonical argv.
+    let user = given
+        .iter()
+        .rev()
+        .find(|(long, _)| *long == "user")
+        .map(|(_, v)| *v);
+    let numeric_non_root = user.is_some_and(|u| {
+        let (uid, gid) = u.split_once(':').unwrap_or((u, ""));
+        let id = |s: &str| s.parse::<u32>().ok().filter(|n| *n != 0);
+        id(uid).is_some() && id(gid).is_some()
+    });
+    let groups_added = given.iter().any(|(long, _)| *long == "group-add");
+    let no_new_privileges = given.iter().any(|(long, v)| {
+        *long == "security-opt"
+            && matches!(
+                *v,
+                "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true"
+            )
+    });
+    if numeric_non_root && !groups_added && no_new_privileges {
+        return None;
+    }
+    Some(
+        "a writable bind mount needs --user UID:GID (numbers, not 0), no --group-add and no-new-privileges: \
+         root in the container could leave setuid programs or device nodes there for you; \
+         or bind it read-only (:ro)"
+            .to_string(),
+    )
 }
 
 fn image_reason(patterns: &[Glob], image: &str) -> Option<String> {
@@ -201,6 +272,9 @@ fn mount_verdict(
             }
             if rules.volumes.is_empty() {
                 return Err("the policy allows no volumes".into());
+            }
+            if mount.source_relative {
+                return Err("a volume name starting with '.' is a path relative to docker's working directory; name the volume".into());
             }
             match &mount.source {
                 None => Ok(None), // anonymous volume

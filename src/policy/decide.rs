@@ -5,6 +5,8 @@
 //! denied. Every denial carries all of its reasons (not only the first), and every
 //! allowance names the rule that allowed it.
 
+use super::build;
+use super::compose;
 use super::container::{self, Rewrite};
 use super::host::HostView;
 use super::{CommandRule, FlagRules, Policy, Rule, ValueRule, flag_rule};
@@ -28,6 +30,9 @@ pub struct Decision {
     pub help_only: bool,
     /// Values the canonical argv carries instead of the typed ones (resolved paths).
     pub rewrites: Vec<Rewrite>,
+    /// The flags a group level gets instead of the typed ones (compose's pinned
+    /// project): the group's path and its tokens.
+    pub group_tokens: Option<(&'static str, Vec<String>)>,
 }
 
 impl Decision {
@@ -40,6 +45,7 @@ impl Decision {
             forced: Vec::new(),
             help_only: false,
             rewrites: Vec::new(),
+            group_tokens: None,
         }
     }
 
@@ -52,6 +58,7 @@ impl Decision {
             forced: allowance.forced,
             help_only: allowance.help_only,
             rewrites: allowance.rewrites,
+            group_tokens: allowance.group_tokens,
         }
     }
 
@@ -137,6 +144,7 @@ struct Allowance {
     help_only: bool,
     forced: Vec<ForcedFlag>,
     rewrites: Vec<Rewrite>,
+    group_tokens: Option<(&'static str, Vec<String>)>,
 }
 
 fn decide_rule(
@@ -182,9 +190,17 @@ fn decide_rule(
             hint: Some(allowed_commands_hint(rule)),
         });
     };
+    let mut allowance = Allowance::default();
+    if compose::is_compose(command.path) {
+        let (more, tokens) = compose::check(rule, invocation, host);
+        reasons.extend(more);
+        allowance.group_tokens = Some(("compose", tokens));
+    }
     for level in &invocation.levels[1..] {
         if level.command.path == command.path {
             check_flags(&command_rule.flags, &level.flags, name, &mut reasons);
+        } else if level.command.path == "compose" {
+            // Checked by compose::check: the project flags are the policy's.
         } else if !level.flags.is_empty() {
             // A group's own flags (compose's `--file`) are allowed by a rule for the group.
             let group_rule = rule.command(level.command).map(|c| &c.flags);
@@ -198,16 +214,25 @@ fn decide_rule(
         }
     }
     check_positionals(command_rule, &invocation.positionals, name, &mut reasons);
-    let mut allowance = Allowance::default();
+
+    if command.path == build::BUILD_COMMAND {
+        reasons.extend(build::never_allowed(invocation));
+        let default = build::BuildRule::default();
+        let build_rule = command_rule.build.as_ref().unwrap_or(&default);
+        let (more, rewrites) = build::check(build_rule, invocation, host);
+        reasons.extend(more);
+        allowance.rewrites = rewrites;
+    }
+    allowance.forced = forced_flags(command_rule, caller, invocation, &mut reasons);
     if container::creates_container(command.path) {
         reasons.extend(container::never_allowed(invocation.command_flags()));
         if let Some(container_rule) = &command_rule.container {
-            let (more, rewrites) = container::check(container_rule, invocation, host);
+            let (more, rewrites) =
+                container::check(container_rule, invocation, host, &allowance.forced);
             reasons.extend(more);
             allowance.rewrites = rewrites;
         }
     }
-    allowance.forced = forced_flags(command_rule, caller, invocation, &mut reasons);
     // Name the allowed flags only when a flag itself was refused; a refused value
     // already says what is allowed.
     let flag_refused = reasons.iter().any(|r| r.starts_with("flag --"));

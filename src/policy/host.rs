@@ -28,6 +28,13 @@ pub trait HostView {
     /// Resolves a bind source as docker would find it (relative to the caller's
     /// working directory) and says what is wrong with it, if anything.
     fn bind_source(&self, typed: &str) -> BindSource;
+
+    /// Why docker must not read this admin-named file or directory (a compose file),
+    /// if it is not root-owned and unwritable by others, with its parents.
+    fn untrusted(&self, path: &Path) -> Option<String>;
+
+    /// Whether the caller can create, remove or rename entries in this directory.
+    fn writable_by_caller(&self, dir: &Path) -> bool;
 }
 
 /// The real host, seen for one caller from one working directory.
@@ -53,6 +60,34 @@ impl HostView for RealHost<'_> {
             .or_else(|| swappable_reason(&resolved, self.caller));
         BindSource { resolved, problem }
     }
+
+    fn untrusted(&self, path: &Path) -> Option<String> {
+        let result = if path.is_dir() {
+            crate::trust::check_trusted_dir(path)
+        } else {
+            crate::trust::open_trusted_file(path).map(|_| ())
+        };
+        result.err().map(|e| e.to_string())
+    }
+
+    fn writable_by_caller(&self, dir: &Path) -> bool {
+        if self.caller.uid == 0 {
+            return false; // root could do anything anyway
+        }
+        let groups = caller_gids(self.caller);
+        std::fs::metadata(dir)
+            .map(|meta| can_write(&meta, self.caller.uid, &groups))
+            .unwrap_or(false)
+    }
+}
+
+fn caller_gids(caller: &Caller) -> Vec<u32> {
+    caller
+        .groups
+        .iter()
+        .filter_map(|name| Group::from_name(name).ok().flatten())
+        .map(|g| g.gid.as_raw())
+        .collect()
 }
 
 fn socket_reason(path: &Path) -> Option<String> {
@@ -68,12 +103,7 @@ fn swappable_reason(path: &Path, caller: &Caller) -> Option<String> {
     if caller.uid == 0 {
         return None; // root could do anything anyway
     }
-    let groups: Vec<u32> = caller
-        .groups
-        .iter()
-        .filter_map(|name| Group::from_name(name).ok().flatten())
-        .map(|g| g.gid.as_raw())
-        .collect();
+    let groups = caller_gids(caller);
     // For each existing directory D on the path and its child C on the path: the
     // caller can rename C when it can write D, unless D is sticky and C is not the
     // caller's.
@@ -124,5 +154,13 @@ impl HostView for LiteralHost {
         let resolved = paths::absolutize(Path::new("/"), typed);
         let problem = paths::sensitive_reason(&resolved);
         BindSource { resolved, problem }
+    }
+
+    fn untrusted(&self, _path: &Path) -> Option<String> {
+        None
+    }
+
+    fn writable_by_caller(&self, _dir: &Path) -> bool {
+        false
     }
 }

@@ -4,11 +4,18 @@
 //! admin fixes a file in one pass. Nothing partial is ever returned: a policy with one
 //! error is no policy at all (fail closed).
 
+use super::build::{self, BuildRule};
 use super::container::{self, ContainerRule, MountRules};
 use super::glob::Glob;
 use super::paths;
-use super::schema::{CommandRuleFile, FlagAllowFile, ForceFile, MountsFile, PolicyFile, RuleFile};
-use super::{AuditSettings, CommandRule, DEFAULT_ENVIRONMENT, FlagRules, Policy, Rule, ValueRule};
+use super::schema::{
+    BuildFile, CommandRuleFile, ComposeProjectFile, FlagAllowFile, ForceFile, MountsFile,
+    PolicyFile, RuleFile,
+};
+use super::{
+    AuditSettings, CommandRule, ComposeProject, DEFAULT_ENVIRONMENT, FlagRules, Policy, Rule,
+    ValueRule,
+};
 use crate::docker::model::{CommandSpec, FlagSpec};
 use crate::docker::parse::{ROOT, lookup};
 use crate::error::{Error, Located};
@@ -106,11 +113,12 @@ impl Validator<'_> {
             }
             PathBuf::from(p.into_inner())
         });
+        let projects = self.compose_projects(file.compose);
         let rules = file
             .rules
             .into_iter()
             .enumerate()
-            .map(|(i, rule)| self.rule(i, rule))
+            .map(|(i, rule)| self.rule(i, rule, &projects))
             .collect();
         Policy {
             source: self.source.to_string(),
@@ -148,7 +156,58 @@ impl Validator<'_> {
         out
     }
 
-    fn rule(&mut self, index: usize, rule: Spanned<RuleFile>) -> Rule {
+    fn compose_projects(
+        &mut self,
+        projects: BTreeMap<Spanned<String>, Spanned<ComposeProjectFile>>,
+    ) -> Vec<ComposeProject> {
+        let mut out = Vec::new();
+        for (name, project) in projects {
+            let span = project.span();
+            let project = project.into_inner();
+            let valid_name = !name.get_ref().is_empty()
+                && name
+                    .get_ref()
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+            if !valid_name {
+                self.error(
+                    Some(name.span()),
+                    format!(
+                        "compose project name {:?}: use lowercase letters, digits, '-' and '_' (compose's own rule)",
+                        name.get_ref()
+                    ),
+                );
+            }
+            if project.files.is_empty() {
+                self.error(
+                    Some(span),
+                    format!("compose project {:?} names no files", name.get_ref()),
+                );
+            }
+            let mut absolute = |path: &Spanned<String>, what: &str| {
+                if !Path::new(path.get_ref()).is_absolute() {
+                    self.error(
+                        Some(path.span()),
+                        format!(
+                            "compose project {:?}: the {what} must be an absolute path",
+                            name.get_ref()
+                        ),
+                    );
+                }
+                PathBuf::from(paths::clean(path.get_ref()))
+            };
+            let directory = absolute(&project.directory, "directory");
+            let files = project.files.iter().map(|f| absolute(f, "file")).collect();
+            out.push(ComposeProject {
+                name: name.into_inner(),
+                directory,
+                files,
+            });
+        }
+        out
+    }
+
+    fn rule(&mut self, index: usize, rule: Spanned<RuleFile>, projects: &[ComposeProject]) -> Rule {
         let span = rule.span();
         let rule = rule.into_inner();
         let id = rule.id.unwrap_or_else(|| format!("rule {}", index + 1));
@@ -205,7 +264,18 @@ impl Validator<'_> {
             let compiled = self.command_rule(spec, command_rule.into_inner(), span);
             commands.push((name.into_inner(), compiled));
         }
+        let mut allowed_projects = Vec::new();
+        for name in &rule.projects {
+            match projects.iter().find(|p| p.name == *name.get_ref()) {
+                Some(project) => allowed_projects.push(project.clone()),
+                None => self.error(
+                    Some(name.span()),
+                    format!("rule {id:?} names compose project {:?}, which no [compose.NAME] table pins", name.get_ref()),
+                ),
+            }
+        }
         Rule {
+            projects: allowed_projects,
             id,
             users: rule.users.into_iter().map(Spanned::into_inner).collect(),
             groups: rule.groups.into_iter().map(Spanned::into_inner).collect(),
@@ -238,6 +308,17 @@ impl Validator<'_> {
                 .filter_map(|p| self.glob(p.get_ref(), &p.span()))
                 .collect()
         });
+        let build_rule = if spec.path == build::BUILD_COMMAND {
+            Some(self.build_rule(rule.build))
+        } else {
+            if rule.build.is_some() {
+                self.error(
+                    Some(span.clone()),
+                    format!("build applies only to image build, not \"{}\"", spec.path),
+                );
+            }
+            None
+        };
         let container = if creates {
             Some(self.container_rule(spec, rule.images, rule.mounts, &span))
         } else {
@@ -263,8 +344,53 @@ impl Validator<'_> {
             flags,
             positionals,
             container,
+            build: build_rule,
             forced,
         }
+    }
+
+    fn build_rule(&mut self, file: Option<Spanned<BuildFile>>) -> BuildRule {
+        let Some(file) = file else {
+            return BuildRule::default();
+        };
+        let span = file.span();
+        let file = file.into_inner();
+        let contexts = self.host_directories(&file.contexts, "build context directory");
+        let tags = file
+            .tags
+            .iter()
+            .filter_map(|p| self.glob(p, &span))
+            .collect();
+        BuildRule {
+            contexts,
+            tags,
+            stdin: file.stdin,
+            remote: file.remote,
+        }
+    }
+
+    /// Absolute host directories a policy opens to callers; never a sensitive one.
+    fn host_directories(&mut self, dirs: &[Spanned<String>], what: &str) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for dir in dirs {
+            if !Path::new(dir.get_ref()).is_absolute() {
+                self.error(
+                    Some(dir.span()),
+                    format!("{what} {:?} must be an absolute path", dir.get_ref()),
+                );
+                continue;
+            }
+            let normal = paths::absolutize(Path::new("/"), dir.get_ref());
+            if let Some(why) = paths::sensitive_reason(&normal) {
+                self.error(
+                    Some(dir.span()),
+                    format!("{what} {:?} can never be allowed: {why}", dir.get_ref()),
+                );
+                continue;
+            }
+            out.push(normal);
+        }
+        out
     }
 
     fn container_rule(
@@ -299,31 +425,7 @@ impl Validator<'_> {
                 .iter()
                 .filter_map(|p| self.glob(p, &mounts_span))
                 .collect();
-            for root in &mounts.binds {
-                let path = Path::new(root.get_ref());
-                if !path.is_absolute() {
-                    self.error(
-                        Some(root.span()),
-                        format!(
-                            "bind directory {:?} must be an absolute path",
-                            root.get_ref()
-                        ),
-                    );
-                    continue;
-                }
-                let normal = paths::absolutize(Path::new("/"), root.get_ref());
-                if let Some(why) = paths::sensitive_reason(&normal) {
-                    self.error(
-                        Some(root.span()),
-                        format!(
-                            "bind directory {:?} can never be allowed: {why}",
-                            root.get_ref()
-                        ),
-                    );
-                    continue;
-                }
-                rules.binds.push(normal);
-            }
+            rules.binds = self.host_directories(&mounts.binds, "bind directory");
             rules.binds_read_only = mounts.binds_read_only;
             rules.tmpfs = mounts.tmpfs;
             rules.volume_options = mounts.volume_options;
@@ -443,7 +545,7 @@ impl Validator<'_> {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;

@@ -4,13 +4,19 @@
 //! which every command and flag is already resolved against the docker model, so the
 //! decision never meets a name it does not know.
 
+pub mod build;
+pub mod cases;
+pub mod compose;
+pub mod compose_lint;
 pub mod container;
 pub mod decide;
 pub mod glob;
 pub mod host;
+pub mod lint;
 pub mod load;
 pub mod paths;
 pub mod schema;
+pub mod show;
 
 use crate::docker::model::{CommandSpec, FlagSpec};
 use glob::Glob;
@@ -59,6 +65,17 @@ pub struct Rule {
     pub help: bool,
     pub global_flags: FlagRules,
     pub commands: Vec<CommandRule>,
+    /// The pinned compose projects this rule allows.
+    pub projects: Vec<ComposeProject>,
+}
+
+/// A compose project the admin pinned: `docker compose -p NAME` reads these files
+/// from this directory, and nothing the caller names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComposeProject {
+    pub name: String,
+    pub directory: PathBuf,
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -69,6 +86,8 @@ pub struct CommandRule {
     pub positionals: Option<Vec<Glob>>,
     /// Images and mounts, for the commands that create containers.
     pub container: Option<container::ContainerRule>,
+    /// Contexts and tags, for `image build`.
+    pub build: Option<build::BuildRule>,
     /// Flags added to every allowed invocation, values with `{user}`/`{uid}` unexpanded.
     pub forced: Vec<(&'static FlagSpec, String)>,
 }

@@ -18,6 +18,18 @@ pub struct PolicyFile {
     pub audit: AuditFile,
     #[serde(default, rename = "rule")]
     pub rules: Vec<Spanned<RuleFile>>,
+    /// Pinned compose projects by name: the only compose files docker compose reads.
+    #[serde(default)]
+    pub compose: BTreeMap<Spanned<String>, Spanned<ComposeProjectFile>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComposeProjectFile {
+    /// The project directory (compose resolves relative paths and `.env` there).
+    pub directory: Spanned<String>,
+    /// The compose files, in order.
+    pub files: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -45,6 +57,9 @@ pub struct RuleFile {
     pub global_flags: BTreeMap<Spanned<String>, Spanned<FlagAllowFile>>,
     #[serde(default)]
     pub commands: BTreeMap<Spanned<String>, Spanned<CommandRuleFile>>,
+    /// Pinned compose projects (names of `[compose.NAME]`) this rule's callers may use.
+    #[serde(default)]
+    pub projects: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,6 +74,8 @@ pub struct CommandRuleFile {
     pub images: Option<Vec<Spanned<String>>>,
     /// `container run`/`create`: what may be mounted.
     pub mounts: Option<Spanned<MountsFile>>,
+    /// `image build`: where contexts may be and which tags may be written.
+    pub build: Option<Spanned<BuildFile>>,
     /// Flags added to every allowed invocation: `flag = "value"` or a list of values.
     /// `{user}` and `{uid}` in a value stand for the caller's name and uid.
     #[serde(default)]
@@ -81,6 +98,23 @@ pub struct MountsFile {
     /// Volume drivers and driver options (`volume-opt`): a bind under another name.
     #[serde(default)]
     pub volume_options: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildFile {
+    /// Directories below which a build context may be.
+    #[serde(default)]
+    pub contexts: Vec<Spanned<String>>,
+    /// Patterns on the normalised reference of each `-t` tag.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Allow a context on stdin (`-`).
+    #[serde(default)]
+    pub stdin: bool,
+    /// Allow URL contexts (git, tarballs), fetched by the daemon.
+    #[serde(default)]
+    pub remote: bool,
 }
 
 #[derive(Debug, Deserialize)]

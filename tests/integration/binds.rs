@@ -22,6 +22,9 @@ images = ["*"]
 [rule.commands."container run".mounts]
 binds = ["{{srv}}"]
 binds_read_only = {read_only}
+[rule.commands."container run".force]
+user = "1000:1000"
+security-opt = "no-new-privileges"
 "#
     )
 }
@@ -225,4 +228,23 @@ fn validation_refuses_sensitive_bind_directories() {
             stderr(&output)
         );
     }
+}
+
+#[test]
+fn a_writable_bind_needs_a_container_user_that_is_not_root() {
+    let f = Fixture::new(false);
+    let root = f.sandbox.path("");
+    let without_user = std::fs::read_to_string(f.sandbox.policy_file())
+        .unwrap()
+        .replace("user = \"1000:1000\"\n", "");
+    f.sandbox.write_policy(&without_user);
+    let (code, err) = f.run_volume("-v", &format!("{}:/d", f.srv("data")), &root);
+    assert_eq!(code, Some(77), "{err}");
+    assert!(
+        err.contains("a writable bind mount needs --user UID:GID"),
+        "{err}"
+    );
+    // Read-only is fine without a user: root in the container cannot write there.
+    let (code, err) = f.run_volume("-v", &format!("{}:/d:ro", f.srv("data")), &root);
+    assert_eq!(code, Some(0), "{err}");
 }

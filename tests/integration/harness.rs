@@ -10,6 +10,7 @@
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -31,6 +32,36 @@ pub struct Sandbox {
     pub dir: tempfile::TempDir,
 }
 
+/// The syslog socket of a sandbox, relative to its directory.
+const SYSLOG_SOCKET: &str = "log.sock";
+
+/// Shell run after the /etc overlay when the sandbox has a syslog socket; `$3` is the
+/// sandbox directory.
+const PRIVATE_DEV: &str = "&& mount --bind /dev \"$3/hostdev\" \
+     && mount -t tmpfs -o mode=755,nosuid tmpfs /dev \
+     && for n in null zero full random urandom tty; do \
+          touch /dev/$n && mount --bind \"$3/hostdev/$n\" /dev/$n || exit 1; done \
+     && ln -s /proc/self/fd /dev/fd && ln -s \"$3/log.sock\" /dev/log";
+
+/// A syslog daemon's socket, for tests to read records from.
+pub struct Syslog {
+    socket: UnixDatagram,
+}
+
+impl Syslog {
+    /// The messages received so far (waiting briefly for the first).
+    pub fn messages(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 65536];
+        while let Ok(n) = self.socket.recv(&mut buf) {
+            out.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+            self.socket.set_nonblocking(true).unwrap();
+        }
+        self.socket.set_nonblocking(false).unwrap();
+        out
+    }
+}
+
 /// What the fake docker recorded.
 #[derive(Debug)]
 pub struct Record {
@@ -50,7 +81,8 @@ pub fn require_root() {
 
 impl Sandbox {
     /// A sandbox whose policy is `policy`; `{docker}` and `{config}` in it are replaced
-    /// by the fake docker's path and a root-owned docker config dir.
+    /// by the fake docker's path and a root-owned docker config dir, `{dir}` by the
+    /// sandbox directory (root-owned, mode 755).
     pub fn new(policy: &str) -> Sandbox {
         require_root();
         let dir = tempfile::tempdir().unwrap();
@@ -87,7 +119,8 @@ impl Sandbox {
             .replace(
                 "{config}",
                 &self.path("docker-config").display().to_string(),
-            );
+            )
+            .replace("{dir}", &self.dir.path().display().to_string());
         fs::write(self.policy_file(), text).unwrap();
         set_mode(&self.policy_file(), 0o644);
     }
@@ -132,20 +165,42 @@ impl Sandbox {
         S: AsRef<OsStr>,
     {
         let mut cmd = Command::new("unshare");
+        // With a syslog socket (see `syslog`), /dev is private too, so that /dev/log
+        // can be that socket.
+        let dev = if self.path(SYSLOG_SOCKET).exists() {
+            PRIVATE_DEV
+        } else {
+            ""
+        };
         cmd.env_clear()
             .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
             .current_dir(self.dir.path())
             .args(["--mount", "--propagation", "private", "sh", "-c"])
-            .arg(
+            .arg(format!(
                 "mount -t overlay overlay -o \"lowerdir=/etc,upperdir=$1,workdir=$2\" /etc \
-                 && shift 2 && exec \"$@\"",
-            )
+                 {dev} && shift 3 && exec \"$@\""
+            ))
             .arg("sh")
             .arg(self.path("upper"))
             .arg(self.path("work"))
+            .arg(self.dir.path())
             .arg(BIN)
             .args(args);
         cmd
+    }
+
+    /// Receives the syslog records of the following runs: binds a datagram socket in
+    /// the sandbox and, in each run's mount namespace, mounts a tmpfs over /dev with
+    /// the host's null/zero/full/random/urandom/tty bound in and `/dev/log` a symlink
+    /// to that socket (as systemd makes it a symlink to journald's). The host's /dev
+    /// and its syslog are never touched.
+    pub fn syslog(&self) -> Syslog {
+        fs::create_dir_all(self.path("hostdev")).unwrap();
+        let socket = UnixDatagram::bind(self.path(SYSLOG_SOCKET)).unwrap();
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_millis(200)))
+            .unwrap();
+        Syslog { socket }
     }
 
     /// What docker was given, or None when docker did not run.

@@ -30,6 +30,9 @@ flags = { rm = true, volume = ["/srv/data:*"], interactive = true, tty = true }
 images = ["*"]
 [rule.commands."container run".mounts]
 binds = ["/srv/data"]
+[rule.commands."container run".force]
+user = "1000:1000"
+security-opt = "no-new-privileges"
 "#;
 
 #[test]
