@@ -220,10 +220,15 @@ pub fn sensitive_reason(resolved: &Path) -> Option<String> {
         return Some(format!("{} is not an absolute path", resolved.display()));
     }
     let shown = resolved.display();
+    // `is_within` for each protected path, which are clean already: `resolved` is
+    // cleaned once here rather than twice per entry (an allocation each).
+    let cleaned = PathBuf::from(OsString::from_vec(clean_bytes(
+        resolved.as_os_str().as_bytes(),
+    )));
     for never in NEVER_BIND.iter().chain(NEVER_BIND_INSIDE) {
         let never = Path::new(never);
-        if is_within(never, resolved) {
-            return Some(if is_within(resolved, never) {
+        if never.starts_with(&cleaned) {
+            return Some(if cleaned.starts_with(never) {
                 format!("{shown} is a protected host path")
             } else {
                 format!(
@@ -234,7 +239,7 @@ pub fn sensitive_reason(resolved: &Path) -> Option<String> {
         }
     }
     for inside in NEVER_BIND_INSIDE {
-        if is_within(resolved, Path::new(inside)) {
+        if cleaned.starts_with(inside) {
             return Some(format!(
                 "{shown} is inside the protected host path {inside}"
             ));
