@@ -28,7 +28,10 @@ fi
 /usr/local/bin/docker-guard policy validate
 
 if [ -n "$user" ]; then
-    id "$user" >/dev/null
+    if ! id "$user" >/dev/null 2>&1; then
+        echo "install.sh: user $user does not exist; create it first (useradd -m $user)" >&2
+        exit 64
+    fi
     if id -nG "$user" | tr ' ' '\n' | grep -qx docker; then
         echo "install.sh: $user is in the docker group, which is root access: remove it (gpasswd -d $user docker)" >&2
         exit 78

@@ -132,6 +132,26 @@ for tokens, reason in [
     n += 1
     add(f"escape-global-{n}", tokens + ["run", "--rm", IMG, "true"], "deny", reason)
 
+# found in review: reaching others' containers, volumes and the host by allowed flags
+for tokens, reason in [
+    (["start", "-i", "victim"], "flag --interactive is not allowed"),
+    (["start", "-ai", "victim"], "flag --interactive is not allowed"),
+    (["container", "start", "--attach", "--interactive=true", "victim"], "flag --interactive is not allowed"),
+    (["run", "--rm", "-v", "victim-data:/d", IMG], "volume \"victim-data\" is not allowed"),
+    (["run", "--rm", "--mount", "source=proj_data,target=/d", IMG], "volume \"proj_data\" is not allowed"),
+    (["run", "--rm", "--gpus", "driver=cdi,device=nvidia.com/gpu=all", IMG], "CDI and other device drivers"),
+    (["run", "--rm", "--gpus=\"driver=cdi,device=vendor/class=x\"", IMG], "CDI and other device drivers"),
+    (["run", "--rm", "--annotation", "run.oci.hooks.stdout=/etc/x", IMG], "flag --annotation is not allowed"),
+    (["run", "--rm", "-p", "80:80", IMG], "--publish=80:80 is not allowed"),
+    (["run", "--rm", "-p", "0.0.0.0:25:25", IMG], "--publish=0.0.0.0:25:25 is not allowed"),
+    (["run", "--rm", "--publish=443", IMG], "--publish=443 is not allowed"),
+    (["run", "--rm", "--label", "com.docker.compose.project=ollama", IMG], "com.docker.* labels belong to docker"),
+    (["run", "--rm", "-l", "com.docker.compose.service=web", IMG], "com.docker.* labels belong to docker"),
+    (["rmi", "-f", "admin-image"], "flag --force is not allowed"),
+]:
+    n += 1
+    add(f"review-{n}", tokens, "deny", reason)
+
 # parser tricks
 for tokens, reason in [
     (["run", "---privileged", IMG], "bad flag syntax"),
@@ -182,9 +202,9 @@ for tokens, reason in [
 every = [
     ["run", "--rm", "alpine", "echo", "test"],
     ["run", "-d", "--name", "bench", "--gpus", "all", "ollama/ollama"],
-    ["run", "--rm", "-it", "-v", "myvol:/data", "alpine", "sh"],
+    ["run", "--rm", "-it", "-v", "agent-vol:/data", "alpine", "sh"],
     ["run", "--rm", "-e", "X=1", "-p", "127.0.0.1:8080:80", "nginx"],
-    ["run", "-d", "--name", "ollama", "-p", "11434:11434", "-v", "ollama:/root/.ollama", "--gpus=all", "ollama/ollama"],
+    ["run", "-d", "--name", "ollama", "-p", "11434:11434", "-v", "agent-ollama:/root/.ollama", "--gpus=all", "ollama/ollama"],
     ["run", "--rm", "alpine:3.19", "uname", "-a"],
     ["run", "--rm", "docker.io/library/alpine:latest", "true"],
     ["run", "--rm", "alpine@sha256:" + "a" * 64, "true"],
@@ -214,11 +234,11 @@ every = [
     ["run", "--rm", "--tmpfs", "/tmp", "alpine", "true"],
     ["run", "--rm", "--tmpfs", "/run:rw,size=64m", "alpine", "true"],
     ["run", "--rm", "--mount", "type=tmpfs,dst=/cache,tmpfs-size=1g", "alpine", "true"],
-    ["run", "--rm", "--mount", "type=volume,src=data,dst=/data", "alpine", "true"],
-    ["run", "--rm", "--mount", "source=data,target=/data,readonly", "alpine", "true"],
+    ["run", "--rm", "--mount", "type=volume,src=agent-data,dst=/data", "alpine", "true"],
+    ["run", "--rm", "--mount", "source=agent-data,target=/data,readonly", "alpine", "true"],
     ["run", "--rm", "-v", "/data", "alpine", "true"],
-    ["run", "--rm", "-v", "cache:/cache:ro", "alpine", "true"],
-    ["run", "--rm", "--volume=models:/models", "alpine", "ls", "/models"],
+    ["run", "--rm", "-v", "agent-cache:/cache:ro", "alpine", "true"],
+    ["run", "--rm", "--volume=agent-models:/models", "alpine", "ls", "/models"],
     ["run", "--rm", "--network", "none", "alpine", "true"],
     ["run", "--rm", "--network=bridge", "alpine", "true"],
     ["run", "--rm", "--net=bridge", "alpine", "true"] if False else ["run", "--rm", "--network", "default", "alpine", "true"],
@@ -247,9 +267,9 @@ every = [
     ["container", "run", "--rm", "alpine", "true"],
     ["run", "--rm", "--name=bench-1", "--gpus", "device=0", "ollama/ollama"],
     ["run", "--rm", "--detach-keys", "ctrl-x", "-it", "alpine"],
-    ["run", "--rm", "--annotation", "x=y", "alpine", "true"],
+    
     ["run", "--help"],
-    ["run", "--rm", "-e", "X=1", "-e", "Y=2", "-v", "a:/a", "-v", "b:/b", "-p", "1:1", "-p", "2:2", "--name", "many", "alpine", "true"],
+    ["run", "--rm", "-e", "X=1", "-e", "Y=2", "-v", "agent-a:/a", "-v", "agent-b:/b", "-p", "1001:1", "-p", "1002:2", "--name", "many", "alpine", "true"],
 ]
 for i, argv in enumerate(every):
     add(f"everyday-{i+1}", argv, "allow")
@@ -264,6 +284,7 @@ with open(__import__("os").path.join(__import__("os").path.dirname(__file__), ".
         f.write("\n[[case]]\n")
         f.write(f"id = {toml_str(c['id'])}\n")
         f.write("argv = [" + ", ".join(toml_str(a) for a in c["argv"]) + "]\n")
+        f.write(f"user = \"agent\"\n")
         f.write(f"expect = {toml_str(c['expect'])}\n")
         if "reason" in c:
             f.write(f"reason = {toml_str(c['reason'])}\n")

@@ -41,12 +41,19 @@ pub fn identify() -> Result<Caller, Error> {
 }
 
 pub fn identify_from(real_uid: Uid, claims: &Claims) -> Result<Caller, Error> {
+    let sudo_claimed = claims.sudo_user.is_some() || claims.sudo_uid.is_some();
     let user = if !real_uid.is_root() {
         lookup_uid(real_uid)?
-    } else if claims.sudo_user.is_some() || claims.sudo_uid.is_some() {
-        from_sudo(claims)?
+    } else if sudo_claimed && claims.doas_user.is_some() {
+        // doas always sets DOAS_USER itself; SUDO_* next to it came from the caller
+        // (doas with keepenv), and the other way round under sudo.
+        return Err(unidentified(
+            "both SUDO_USER/SUDO_UID and DOAS_USER are set".into(),
+        ));
     } else if let Some(name) = &claims.doas_user {
         lookup_name(name)?
+    } else if sudo_claimed {
+        from_sudo(claims)?
     } else {
         lookup_uid(real_uid)?
     };
@@ -148,6 +155,20 @@ mod tests {
         let err =
             identify_from(root, &claims(Some("no-such-user-x"), Some("1"), None)).unwrap_err();
         assert!(err.to_string().contains("no entry"), "{err}");
+    }
+
+    #[test]
+    fn sudo_and_doas_claims_together_are_refused() {
+        let root = Uid::from_raw(0);
+        let err =
+            identify_from(root, &claims(Some("root"), Some("0"), Some("nobody"))).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("both SUDO_USER/SUDO_UID and DOAS_USER"),
+            "{err}"
+        );
+        let ok = identify_from(root, &claims(None, None, Some("root"))).unwrap();
+        assert_eq!(ok.user, "root");
     }
 
     #[test]

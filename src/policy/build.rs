@@ -60,12 +60,13 @@ pub fn check(
     rule: &BuildRule,
     invocation: &Invocation,
     host: &dyn HostView,
+    user: &str,
 ) -> (Vec<String>, Vec<Rewrite>) {
     let mut reasons = Vec::new();
     let mut rewrites = Vec::new();
     for flag in invocation.command_flags() {
         if flag.spec.long == "tag"
-            && let Some(why) = tag_reason(&rule.tags, &flag.value)
+            && let Some(why) = tag_reason(&rule.tags, &flag.value, user)
         {
             reasons.push(why);
         }
@@ -207,12 +208,12 @@ fn dockerfile(
     resolved.to_str().map(str::to_string)
 }
 
-fn tag_reason(patterns: &[Glob], tag: &str) -> Option<String> {
+fn tag_reason(patterns: &[Glob], tag: &str, user: &str) -> Option<String> {
     let canonical = match reference::normalize(tag) {
         Ok(reference) => reference.canonical(),
         Err(e) => return Some(format!("tag {tag:?}: {e}")),
     };
-    if patterns.iter().any(|p| p.matches(&canonical)) {
+    if patterns.iter().any(|p| p.matches_for(&canonical, user)) {
         return None;
     }
     let allowed: Vec<&str> = patterns.iter().map(Glob::as_str).collect();

@@ -7,7 +7,8 @@
 //! (host namespaces, unconfined security options). Each denial says why.
 
 use super::glob::Glob;
-use super::host::HostView;
+use super::host::{Access, HostView};
+use crate::caller::Caller;
 use crate::docker::canonical::ForcedFlag;
 use crate::docker::mounts::{self, Mount, MountKind};
 use crate::docker::parse::{FlagUse, Invocation};
@@ -107,11 +108,46 @@ pub fn never_allowed(flags: &[FlagUse]) -> Vec<String> {
                     reasons.push(format!("--security-opt={value} {why}"));
                 }
             }
+            "gpus" => {
+                let driver = value
+                    .split(',')
+                    .find_map(|field| field.trim_matches('"').strip_prefix("driver="));
+                if let Some(driver) = driver.filter(|d| *d != "nvidia") {
+                    reasons.push(format!(
+                        "--gpus with driver={driver} is refused: CDI and other device drivers inject host devices, mounts and hooks"
+                    ));
+                }
+            }
+            "annotation" => {
+                let key = value.split_once('=').map_or(value, |(k, _)| k);
+                if RUNTIME_ANNOTATIONS.iter().any(|p| key.starts_with(p)) {
+                    reasons.push(format!(
+                        "--annotation {key} is read by the OCI runtime or systemd as configuration"
+                    ));
+                }
+            }
+            "label" => {
+                let key = value.split_once('=').map_or(value, |(k, _)| k);
+                if key.starts_with("com.docker.") {
+                    reasons.push(format!(
+                        "--label {key}: com.docker.* labels belong to docker and compose (a compose project label puts the container in another project)"
+                    ));
+                }
+            }
             _ => {}
         }
     }
     reasons
 }
+
+/// Annotation prefixes that runtimes interpret (crun's `run.oci.*` loads plugins and
+/// writes files as root; runc's systemd driver reads `org.systemd.property.*`).
+const RUNTIME_ANNOTATIONS: &[&str] = &[
+    "run.oci.",
+    "org.systemd.",
+    "io.containerd.",
+    "io.kubernetes.",
+];
 
 /// docker reads `key=value` and the older `key:value`.
 fn forbidden_security_opt(value: &str) -> Option<&'static str> {
@@ -138,6 +174,7 @@ pub fn check(
     rule: &ContainerRule,
     invocation: &Invocation,
     host: &dyn HostView,
+    caller: &Caller,
     forced: &[ForcedFlag],
 ) -> (Vec<String>, Vec<Rewrite>) {
     let mut reasons = Vec::new();
@@ -146,7 +183,7 @@ pub fn check(
     match invocation.positionals.first() {
         None => reasons.push("no image given".to_string()),
         Some(image) => {
-            if let Some(why) = image_reason(&rule.images, image) {
+            if let Some(why) = image_reason(&rule.images, image, &caller.user) {
                 reasons.push(why);
             }
         }
@@ -166,7 +203,7 @@ pub fn check(
             }
         };
         let spelled = format!("--{}={}", flag.spec.long, flag.value);
-        match mount_verdict(&rule.mounts, &mount, host) {
+        match mount_verdict(&rule.mounts, &mount, host, &caller.user) {
             Err(why) => reasons.push(format!("{spelled}: {why}")),
             Ok(None) => {}
             Ok(Some(resolved)) => {
@@ -185,18 +222,24 @@ pub fn check(
             }
         }
     }
-    if writable_bind && let Some(why) = writable_bind_reason(invocation, forced) {
+    if writable_bind && let Some(why) = writable_bind_reason(invocation, forced, caller, host) {
         reasons.push(why);
     }
     (reasons, rewrites)
 }
 
-/// Root in the container (or any user in group 0, or one that gains privileges
-/// through setuid files) could leave a setuid-root program or a device node in a
-/// writable bind for the caller to use on the host. A writable bind therefore needs
-/// a container user that is provably not root: numeric `uid:gid`, neither 0, no
-/// added groups, and no-new-privileges.
-fn writable_bind_reason(invocation: &Invocation, forced: &[ForcedFlag]) -> Option<String> {
+/// Any user in the container other than the caller itself (root above all, but
+/// also another uid, or a group the caller is not in: an owner may set setgid on its
+/// own files without privilege) could leave a setuid or setgid program or a device
+/// node in a writable bind for the caller to run on the host. So a writable bind
+/// needs the container to run as the caller: numeric `--user UID:GID` with the
+/// caller's uid and one of its groups, no added groups, and no-new-privileges.
+fn writable_bind_reason(
+    invocation: &Invocation,
+    forced: &[ForcedFlag],
+    caller: &Caller,
+    host: &dyn HostView,
+) -> Option<String> {
     let typed = invocation
         .command_flags()
         .iter()
@@ -210,10 +253,14 @@ fn writable_bind_reason(invocation: &Invocation, forced: &[ForcedFlag]) -> Optio
         .rev()
         .find(|(long, _)| *long == "user")
         .map(|(_, v)| *v);
-    let numeric_non_root = user.is_some_and(|u| {
-        let (uid, gid) = u.split_once(':').unwrap_or((u, ""));
-        let id = |s: &str| s.parse::<u32>().ok().filter(|n| *n != 0);
-        id(uid).is_some() && id(gid).is_some()
+    let runs_as_caller = user.is_some_and(|u| {
+        let Some((uid, gid)) = u.split_once(':') else {
+            return false; // without a gid docker may pick group 0
+        };
+        let (Ok(uid), Ok(gid)) = (uid.parse::<u32>(), gid.parse::<u32>()) else {
+            return false;
+        };
+        uid == caller.uid && (caller.uid == 0 || (gid != 0 && host.caller_in_group(gid)))
     });
     let groups_added = given.iter().any(|(long, _)| *long == "group-add");
     let no_new_privileges = given.iter().any(|(long, v)| {
@@ -223,18 +270,19 @@ fn writable_bind_reason(invocation: &Invocation, forced: &[ForcedFlag]) -> Optio
                 "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true"
             )
     });
-    if numeric_non_root && !groups_added && no_new_privileges {
+    if runs_as_caller && !groups_added && no_new_privileges {
         return None;
     }
-    Some(
-        "a writable bind mount needs --user UID:GID (numbers, not 0), no --group-add and no-new-privileges: \
-         root in the container could leave setuid programs or device nodes there for you; \
-         or bind it read-only (:ro)"
-            .to_string(),
-    )
+    Some(format!(
+        "a writable bind mount needs the container to run as you: --user {}:GID with one of your \
+         groups (numbers), no --group-add and no-new-privileges; any other user in the container \
+         could leave setuid or setgid programs or device nodes there for you; or bind it \
+         read-only (:ro)",
+        caller.uid
+    ))
 }
 
-fn image_reason(patterns: &[Glob], image: &str) -> Option<String> {
+fn image_reason(patterns: &[Glob], image: &str, user: &str) -> Option<String> {
     let allowed: Vec<&str> = patterns.iter().map(Glob::as_str).collect();
     let listing = if allowed.is_empty() {
         "the policy allows no images".to_string()
@@ -244,7 +292,7 @@ fn image_reason(patterns: &[Glob], image: &str) -> Option<String> {
     match reference::normalize(image) {
         Ok(reference) => {
             let canonical = reference.canonical();
-            (!patterns.iter().any(|p| p.matches(&canonical)))
+            (!patterns.iter().any(|p| p.matches_for(&canonical, user)))
                 .then(|| format!("image {canonical} is not allowed ({listing})"))
         }
         // An ID names whatever local image has it: only "any image" covers it.
@@ -263,6 +311,7 @@ fn mount_verdict(
     rules: &MountRules,
     mount: &Mount,
     host: &dyn HostView,
+    user: &str,
 ) -> Result<Option<PathBuf>, String> {
     match mount.kind {
         MountKind::Volume => {
@@ -278,7 +327,7 @@ fn mount_verdict(
             }
             match &mount.source {
                 None => Ok(None), // anonymous volume
-                Some(name) if rules.volumes.iter().any(|p| p.matches(name)) => Ok(None),
+                Some(name) if rules.volumes.iter().any(|p| p.matches_for(name, user)) => Ok(None),
                 Some(name) => {
                     let allowed: Vec<&str> = rules.volumes.iter().map(Glob::as_str).collect();
                     Err(format!(
@@ -325,6 +374,22 @@ fn mount_verdict(
                 return Err(
                     "bind mounts must be read-only here: add :ro (or readonly to --mount)".into(),
                 );
+            }
+            // docker mounts as root: the caller gets no access it does not have itself.
+            if !source.resolved.exists() {
+                return Err(format!(
+                    "bind source {} does not exist (docker would create it as root); create it first",
+                    source.resolved.display()
+                ));
+            }
+            if !host.caller_may(&source.resolved, Access::Read) {
+                return Err(format!("you cannot read {}", source.resolved.display()));
+            }
+            if !mount.readonly && !host.caller_may(&source.resolved, Access::Write) {
+                return Err(format!(
+                    "you cannot write {}: bind it read-only (:ro)",
+                    source.resolved.display()
+                ));
             }
             Ok(Some(source.resolved))
         }

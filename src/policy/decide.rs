@@ -173,6 +173,7 @@ fn decide_rule(
         &rule.global_flags,
         invocation.global_flags(),
         "docker",
+        &caller.user,
         &mut reasons,
     );
     if command.path.is_empty() {
@@ -198,7 +199,13 @@ fn decide_rule(
     }
     for level in &invocation.levels[1..] {
         if level.command.path == command.path {
-            check_flags(&command_rule.flags, &level.flags, name, &mut reasons);
+            check_flags(
+                &command_rule.flags,
+                &level.flags,
+                name,
+                &caller.user,
+                &mut reasons,
+            );
         } else if level.command.path == "compose" {
             // Checked by compose::check: the project flags are the policy's.
         } else if !level.flags.is_empty() {
@@ -209,17 +216,24 @@ fn decide_rule(
                 group_rule.unwrap_or(&empty),
                 &level.flags,
                 display_name(level.command),
+                &caller.user,
                 &mut reasons,
             );
         }
     }
-    check_positionals(command_rule, &invocation.positionals, name, &mut reasons);
+    check_positionals(
+        command_rule,
+        &invocation.positionals,
+        name,
+        &caller.user,
+        &mut reasons,
+    );
 
     if command.path == build::BUILD_COMMAND {
         reasons.extend(build::never_allowed(invocation));
         let default = build::BuildRule::default();
         let build_rule = command_rule.build.as_ref().unwrap_or(&default);
-        let (more, rewrites) = build::check(build_rule, invocation, host);
+        let (more, rewrites) = build::check(build_rule, invocation, host, &caller.user);
         reasons.extend(more);
         allowance.rewrites = rewrites;
     }
@@ -228,7 +242,7 @@ fn decide_rule(
         reasons.extend(container::never_allowed(invocation.command_flags()));
         if let Some(container_rule) = &command_rule.container {
             let (more, rewrites) =
-                container::check(container_rule, invocation, host, &allowance.forced);
+                container::check(container_rule, invocation, host, caller, &allowance.forced);
             reasons.extend(more);
             allowance.rewrites = rewrites;
         }
@@ -299,7 +313,14 @@ fn is_help_request(invocation: &Invocation) -> bool {
     help_flag || bare || command.path == "help"
 }
 
-fn check_flags(rules: &FlagRules, flags: &[FlagUse], command: &str, reasons: &mut Vec<String>) {
+/// `user` stands for `{user}` in value patterns.
+fn check_flags(
+    rules: &FlagRules,
+    flags: &[FlagUse],
+    command: &str,
+    user: &str,
+    reasons: &mut Vec<String>,
+) {
     for flag in flags {
         let long = flag.spec.long;
         if long == "help" && flag.value == "false" {
@@ -310,7 +331,7 @@ fn check_flags(rules: &FlagRules, flags: &[FlagUse], command: &str, reasons: &mu
             Some(ValueRule::Any) => {}
             Some(ValueRule::OneOf(patterns)) => {
                 for value in flag_values(flag) {
-                    if !patterns.iter().any(|p| p.matches(&value)) {
+                    if !patterns.iter().any(|p| p.matches_for(&value, user)) {
                         let allowed: Vec<&str> = patterns.iter().map(|p| p.as_str()).collect();
                         reasons.push(format!(
                             "--{long}={value} is not allowed for \"{command}\" (allowed: {})",
@@ -342,13 +363,14 @@ fn check_positionals(
     rule: &CommandRule,
     positionals: &[String],
     command: &str,
+    user: &str,
     reasons: &mut Vec<String>,
 ) {
     let Some(patterns) = &rule.positionals else {
         return;
     };
     for value in positionals {
-        if !patterns.iter().any(|p| p.matches(value)) {
+        if !patterns.iter().any(|p| p.matches_for(value, user)) {
             let allowed: Vec<&str> = patterns.iter().map(|p| p.as_str()).collect();
             reasons.push(format!(
                 "argument {value:?} is not allowed for \"{command}\" (allowed: {})",

@@ -107,6 +107,28 @@ impl Glob {
         self.tokens == [Token::AnyRun]
     }
 
+    /// Matches with `{user}` in the pattern standing for the caller's name, taken
+    /// literally (so a pattern can give each caller its own names: `{user}-*`).
+    pub fn matches_for(&self, value: &str, user: &str) -> bool {
+        if !self.source.contains("{user}") {
+            return self.matches(value);
+        }
+        let escaped: String = user
+            .chars()
+            .flat_map(|c| {
+                let special = "*?[]\\".contains(c);
+                special
+                    .then_some('\\')
+                    .into_iter()
+                    .chain(std::iter::once(c))
+            })
+            .collect();
+        // A pattern that no longer compiles matches nothing (fail closed).
+        Glob::new(&self.source.replace("{user}", &escaped))
+            .map(|g| g.matches(value))
+            .unwrap_or(false)
+    }
+
     pub fn matches(&self, value: &str) -> bool {
         let text: Vec<char> = value.chars().collect();
         // Iterative matching with one backtrack point for the last `*`: linear in
@@ -203,6 +225,16 @@ mod tests {
         assert!(Glob::new("[abc").unwrap_err().contains("unclosed"));
         assert!(Glob::new("abc\\").unwrap_err().contains("lone"));
         assert!(Glob::new("[z-a]").unwrap_err().contains("reversed"));
+    }
+
+    #[test]
+    fn user_placeholder_stands_for_the_caller_literally() {
+        let g = Glob::new("{user}-*").unwrap();
+        assert!(g.matches_for("agent-data", "agent"));
+        assert!(!g.matches_for("other-data", "agent"));
+        assert!(!g.matches_for("agent-data", "a*"));
+        assert!(g.matches_for("a*-x", "a*"));
+        assert!(Glob::new("*").unwrap().matches_for("x", "agent"));
     }
 
     #[test]

@@ -8,10 +8,15 @@
 //! docker-guard checked it. If the caller can rename any directory on that path, it
 //! can swap it for a symlink to `/` in between. So a bind source is only accepted
 //! when no directory above it is one the caller could change.
+//!
+//! The other thing it answers: docker mounts as root, so a bind would let the caller
+//! read (or write) what its own permissions do not. Access is judged by the caller's
+//! uid and groups against the mode bits, cautiously: POSIX ACLs are not read, so an
+//! ACL that grants the caller more is not counted. Paths the caller cannot reach are
+//! not resolved further, so no message reveals what lies behind them.
 
 use super::paths;
 use crate::caller::Caller;
-use nix::unistd::Group;
 use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
@@ -35,6 +40,20 @@ pub trait HostView {
 
     /// Whether the caller can create, remove or rename entries in this directory.
     fn writable_by_caller(&self, dir: &Path) -> bool;
+
+    /// Whether the caller's own permissions allow this access to an existing path.
+    fn caller_may(&self, path: &Path, access: Access) -> bool;
+
+    /// Whether the caller belongs to the group with this gid.
+    fn caller_in_group(&self, gid: u32) -> bool;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Read a file, or list and enter a directory.
+    Read,
+    /// Write a file, or create and remove entries in a directory.
+    Write,
 }
 
 /// The real host, seen for one caller from one working directory.
@@ -46,6 +65,14 @@ pub struct RealHost<'a> {
 impl HostView for RealHost<'_> {
     fn bind_source(&self, typed: &str) -> BindSource {
         let absolute = paths::absolutize(&self.cwd, typed);
+        // Not resolved past what the caller cannot enter: a symlink's target there
+        // is none of its business, not even in a message.
+        if let Some(dir) = self.first_unreachable(&absolute) {
+            return BindSource {
+                resolved: absolute,
+                problem: Some(format!("you cannot enter {}", dir.display())),
+            };
+        }
         let resolved = match paths::resolve(&absolute) {
             Ok(path) => path,
             Err(e) => {
@@ -55,6 +82,12 @@ impl HostView for RealHost<'_> {
                 };
             }
         };
+        if let Some(dir) = self.first_unreachable(&resolved) {
+            return BindSource {
+                resolved: absolute,
+                problem: Some(format!("you cannot enter {}", dir.display())),
+            };
+        }
         let problem = paths::sensitive_reason(&resolved)
             .or_else(|| socket_reason(&resolved))
             .or_else(|| swappable_reason(&resolved, self.caller));
@@ -74,20 +107,74 @@ impl HostView for RealHost<'_> {
         if self.caller.uid == 0 {
             return false; // root could do anything anyway
         }
-        let groups = caller_gids(self.caller);
         std::fs::metadata(dir)
-            .map(|meta| can_write(&meta, self.caller.uid, &groups))
+            .map(|meta| caller_can_write(&meta, self.caller))
             .unwrap_or(false)
+    }
+
+    fn caller_may(&self, path: &Path, access: Access) -> bool {
+        let Ok(meta) = std::fs::metadata(path) else {
+            return false;
+        };
+        let wanted = match (access, meta.is_dir()) {
+            (Access::Read, true) => 0o5,  // list and enter
+            (Access::Read, false) => 0o4, // read
+            (Access::Write, true) => 0o3, // create and remove entries
+            (Access::Write, false) => 0o2,
+        };
+        self.grants(&meta, wanted)
+    }
+
+    fn caller_in_group(&self, gid: u32) -> bool {
+        nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
+            .ok()
+            .flatten()
+            .is_some_and(|g| self.caller.groups.contains(&g.name))
     }
 }
 
-fn caller_gids(caller: &Caller) -> Vec<u32> {
-    caller
-        .groups
-        .iter()
-        .filter_map(|name| Group::from_name(name).ok().flatten())
-        .map(|g| g.gid.as_raw())
-        .collect()
+impl RealHost<'_> {
+    /// Whether the mode bits that apply to the caller include all of `wanted` (an
+    /// `rwx` triple as 0o4/0o2/0o1).
+    fn grants(&self, meta: &std::fs::Metadata, wanted: u32) -> bool {
+        // Root may do anything, and an owner may chmod its file to anything.
+        if self.caller.uid == 0 || meta.uid() == self.caller.uid {
+            return true;
+        }
+        let mode = meta.mode();
+        let bits = if self.caller_in_group(meta.gid()) {
+            mode >> 3
+        } else {
+            mode
+        };
+        bits & wanted == wanted
+    }
+
+    /// The first existing directory on `path` (above it) the caller cannot enter.
+    fn first_unreachable(&self, path: &Path) -> Option<PathBuf> {
+        let mut above: Vec<&Path> = path.ancestors().skip(1).collect();
+        above.reverse();
+        for dir in above {
+            match std::fs::metadata(dir) {
+                Ok(meta) if meta.is_dir() && !self.grants(&meta, 0o1) => {
+                    return Some(dir.to_path_buf());
+                }
+                Ok(_) => {}
+                Err(_) => return None, // the rest does not exist yet
+            }
+        }
+        None
+    }
+}
+
+/// Whether the caller could create, remove or rename entries in the directory
+/// `meta` describes. Cautious on purpose: the owner can always chmod its directory,
+/// and a group-writable directory counts as writable by the caller whatever its
+/// groups, since POSIX ACLs (which docker-guard does not read) show through the
+/// group bits as their mask. A wrong "yes" refuses a bind; a wrong "no" would let
+/// the caller swap the path after the check.
+fn caller_can_write(meta: &std::fs::Metadata, caller: &Caller) -> bool {
+    meta.uid() == caller.uid || meta.mode() & 0o022 != 0
 }
 
 fn socket_reason(path: &Path) -> Option<String> {
@@ -103,7 +190,6 @@ fn swappable_reason(path: &Path, caller: &Caller) -> Option<String> {
     if caller.uid == 0 {
         return None; // root could do anything anyway
     }
-    let groups = caller_gids(caller);
     // For each existing directory D on the path and its child C on the path: the
     // caller can rename C when it can write D, unless D is sticky and C is not the
     // caller's.
@@ -113,7 +199,7 @@ fn swappable_reason(path: &Path, caller: &Caller) -> Option<String> {
         let Ok(dir_meta) = std::fs::symlink_metadata(dir) else {
             continue; // not created yet: docker creates it as root
         };
-        if !can_write(&dir_meta, caller.uid, &groups) {
+        if !caller_can_write(&dir_meta, caller) {
             continue;
         }
         let sticky = dir_meta.mode() & 0o1000 != 0;
@@ -135,17 +221,6 @@ fn swappable_reason(path: &Path, caller: &Caller) -> Option<String> {
     None
 }
 
-fn can_write(meta: &std::fs::Metadata, uid: u32, gids: &[u32]) -> bool {
-    let mode = meta.mode();
-    if meta.uid() == uid {
-        mode & 0o200 != 0
-    } else if gids.contains(&meta.gid()) {
-        mode & 0o020 != 0
-    } else {
-        mode & 0o002 != 0
-    }
-}
-
 /// For tests of the decision: a host where every path resolves to itself.
 pub struct LiteralHost;
 
@@ -161,6 +236,14 @@ impl HostView for LiteralHost {
     }
 
     fn writable_by_caller(&self, _dir: &Path) -> bool {
+        false
+    }
+
+    fn caller_may(&self, _path: &Path, _access: Access) -> bool {
+        true
+    }
+
+    fn caller_in_group(&self, _gid: u32) -> bool {
         false
     }
 }

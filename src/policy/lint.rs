@@ -109,7 +109,10 @@ fn pinned_compose_files(rule: &Rule, lints: &mut Lints) {
                 .map_err(|e| format!("cannot be read: {e}"))
                 .and_then(|text| super::compose_lint::findings(&text, &project.directory, &binds));
             let messages = match found {
-                Ok(findings) => findings.into_iter().map(|f| format!("asks for {f}")).collect(),
+                Ok(findings) => findings
+                    .into_iter()
+                    .map(|f| format!("asks for {f}"))
+                    .collect(),
                 Err(why) => vec![why],
             };
             for message in messages {

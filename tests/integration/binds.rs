@@ -23,7 +23,7 @@ images = ["*"]
 binds = ["{{srv}}"]
 binds_read_only = {read_only}
 [rule.commands."container run".force]
-user = "1000:1000"
+user = "{{uid}}:{{uid}}"
 security-opt = "no-new-privileges"
 "#
     )
@@ -92,11 +92,11 @@ impl Fixture {
 fn a_bind_inside_the_allowed_directory_reaches_docker_resolved() {
     let f = Fixture::new(false);
     let root = f.sandbox.path("");
-    let (code, err) = f.run_volume("-v", &format!("{}:/d", f.srv("data")), &root);
+    let (code, err) = f.run_volume("-v", &format!("{}:/d:ro", f.srv("data")), &root);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(
         f.docker_volume_arg(),
-        format!("--volume={}:/d", f.srv("data"))
+        format!("--volume={}:/d:ro", f.srv("data"))
     );
 
     // Relative to the caller's working directory, which docker never sees.
@@ -108,11 +108,11 @@ fn a_bind_inside_the_allowed_directory_reaches_docker_resolved() {
     );
 
     // A symlink that stays inside is replaced by its target.
-    let (code, err) = f.run_volume("-v", &format!("{}:/d", f.srv("to-sub")), &root);
+    let (code, err) = f.run_volume("-v", &format!("{}:/d:ro", f.srv("to-sub")), &root);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(
         f.docker_volume_arg(),
-        format!("--volume={}:/d", f.srv("data/sub"))
+        format!("--volume={}:/d:ro", f.srv("data/sub"))
     );
 
     // --mount gets its source field rewritten the same way.
@@ -234,17 +234,63 @@ fn validation_refuses_sensitive_bind_directories() {
 fn a_writable_bind_needs_a_container_user_that_is_not_root() {
     let f = Fixture::new(false);
     let root = f.sandbox.path("");
-    let without_user = std::fs::read_to_string(f.sandbox.policy_file())
-        .unwrap()
-        .replace("user = \"1000:1000\"\n", "");
-    f.sandbox.write_policy(&without_user);
-    let (code, err) = f.run_volume("-v", &format!("{}:/d", f.srv("data")), &root);
+    let agent = f.srv("agent");
+    // As the caller itself (forced --user {uid}:{uid}): allowed.
+    let (code, err) = f.run_volume("-v", &format!("{agent}:/w"), &root);
+    assert_eq!(code, Some(0), "{err}");
+    let policy = std::fs::read_to_string(f.sandbox.policy_file()).unwrap();
+    for (user, what) in [
+        ("\"0:0\"", "root"),
+        ("\"1000:1000\"", "another uid"),
+        ("\"{uid}:0\"", "the caller with group 0"),
+        ("\"{uid}\"", "no gid: docker may pick group 0"),
+    ] {
+        f.sandbox
+            .write_policy(&policy.replace("\"{uid}:{uid}\"", user));
+        let (code, err) = f.run_volume("-v", &format!("{agent}:/w"), &root);
+        assert_eq!(code, Some(77), "{what}: {err}");
+        assert!(
+            err.contains(
+                "a writable bind mount needs the container to run as you: --user 65534:GID"
+            ),
+            "{what}: {err}"
+        );
+    }
+    // Read-only is fine whoever runs in the container: nothing can be left there.
+    f.sandbox
+        .write_policy(&policy.replace("\"{uid}:{uid}\"", "\"0:0\""));
+    let (code, err) = f.run_volume("-v", &format!("{agent}:/w:ro"), &root);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn the_caller_gets_no_access_through_a_bind_it_does_not_have_itself() {
+    let f = Fixture::new(false);
+    let root = f.sandbox.path("");
+    // Another user's private directory inside the allowed tree.
+    let private = f.sandbox.path("srv/other");
+    std::fs::create_dir(&private).unwrap();
+    set_mode(&private, 0o700);
+    std::fs::create_dir(private.join("inner")).unwrap();
+    let (code, err) = f.run_volume("-v", &format!("{}:/o:ro", f.srv("other")), &root);
     assert_eq!(code, Some(77), "{err}");
     assert!(
-        err.contains("a writable bind mount needs --user UID:GID"),
+        err.contains(&format!("you cannot read {}", f.srv("other"))),
         "{err}"
     );
-    // Read-only is fine without a user: root in the container cannot write there.
-    let (code, err) = f.run_volume("-v", &format!("{}:/d:ro", f.srv("data")), &root);
-    assert_eq!(code, Some(0), "{err}");
+    // Below it, the path is not even resolved: nothing behind it is revealed.
+    let (code, err) = f.run_volume("-v", &format!("{}/inner:/o:ro", f.srv("other")), &root);
+    assert_eq!(code, Some(77), "{err}");
+    assert!(
+        err.contains(&format!("you cannot enter {}", f.srv("other"))),
+        "{err}"
+    );
+    // Readable but not writable: only read-only.
+    let (code, err) = f.run_volume("-v", &format!("{}:/d", f.srv("data")), &root);
+    assert_eq!(code, Some(77), "{err}");
+    assert!(err.contains("you cannot write"), "{err}");
+    // A source that does not exist would be created by docker as root.
+    let (code, err) = f.run_volume("-v", &format!("{}/new:/n", f.srv("data")), &root);
+    assert_eq!(code, Some(77), "{err}");
+    assert!(err.contains("does not exist"), "{err}");
 }

@@ -164,7 +164,9 @@ fn setup() -> Result<Suite, String> {
     }
     check_socket()?;
     let pid = std::process::id();
-    let prefix = format!("dg-e2e-{pid}-");
+    // Names start with the agent's: the shipped policy allows only volumes named
+    // {user}-*.
+    let prefix = format!("{AGENT}-dg-{pid}-");
     let image = format!("docker-guard-e2e:{pid}");
     let since = SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -53,17 +53,17 @@ const EVERYDAY_RUNS: &[&str] = &[
     "run --rm alpine echo test",
     "run alpine",
     "run -d --name bench --gpus all ollama/ollama",
-    "run --rm -it -v myvol:/data alpine sh",
+    "run --rm -it -v agent-vol:/data alpine sh",
     "run --rm -i alpine cat",
     "run --rm -t alpine top -b -n1",
     "run --rm -e X=1 -p 127.0.0.1:8080:80 nginx",
-    "run -d -p 8080:80 -p 443 --name web nginx:1.27",
+    "run -d -p 8080:80 -p 8443:443 --name web nginx:1.27",
     "run --rm --tmpfs /run --tmpfs /tmp:rw,size=64m alpine df",
-    "run --rm --mount type=volume,source=cache,target=/cache alpine",
+    "run --rm --mount type=volume,source=agent-cache,target=/cache alpine",
     "run --rm --mount type=volume,target=/anon alpine",
     "run --rm --mount type=tmpfs,target=/scratch,tmpfs-size=1m alpine",
     "run --rm -v /data alpine ls /data",
-    "run --rm -v models:/models:ro alpine ls",
+    "run --rm -v agent-models:/models:ro alpine ls",
     "run --rm --memory 512m --memory-swap 1g alpine",
     "run --rm --memory-reservation 256m --shm-size 64m alpine",
     "run --rm --cpus 1.5 --cpuset-cpus 0 --cpu-shares 512 alpine",
@@ -91,7 +91,6 @@ const EVERYDAY_RUNS: &[&str] = &[
     "run --rm --pull always alpine",
     "run --rm --pull=never alpine",
     "run --rm -q alpine",
-    "run --rm --annotation org.example.key=value alpine",
     "run -d --sig-proxy=false --detach-keys ctrl-x,x alpine",
     "run --rm -a stdout -a stderr alpine echo",
     "container run --rm ghcr.io/org/tool:v1 --version",
@@ -295,7 +294,9 @@ impl Allowance<'_> {
         match self.flag(long) {
             None => false,
             Some(ValueRule::Any) => true,
-            Some(ValueRule::OneOf(patterns)) => patterns.iter().any(|p| p.matches(value)),
+            Some(ValueRule::OneOf(patterns)) => {
+                patterns.iter().any(|p| p.matches_for(value, self.user))
+            }
         }
     }
 
@@ -307,7 +308,7 @@ impl Allowance<'_> {
     fn volume_allowed(&self, name: &str) -> bool {
         let volumes = self.rule.container.as_ref().map(|c| &c.mounts.volumes);
         volumes.is_some_and(|v| {
-            !v.is_empty() && (name.is_empty() || v.iter().any(|p| p.matches(name)))
+            !v.is_empty() && (name.is_empty() || v.iter().any(|p| p.matches_for(name, self.user)))
         })
     }
 
@@ -867,10 +868,19 @@ security-opt = "no-new-privileges"
     let x = allowed.join("x").display().to_string();
     let cases: &[(&[&str], &str, String)] = &[
         (
-            // Writable: the policy wants a numeric non-root user for that.
-            &["run", "--rm", "-u", "1000:1000", "-v", "./x:/d", "alpine"],
+            // Read-only: a writable bind would need the container to run as the
+            // caller (tests/integration/binds.rs covers that).
+            &[
+                "run",
+                "--rm",
+                "-u",
+                "1000:1000",
+                "-v",
+                "./x:/d:ro",
+                "alpine",
+            ],
             "/HostConfig/Binds/0",
-            format!("{x}:/d"),
+            format!("{x}:/d:ro"),
         ),
         (
             &["run", "--rm", "-v", "./x/../x:/d:ro", "alpine"],
@@ -883,7 +893,7 @@ security-opt = "no-new-privileges"
                 "--rm",
                 "--user=1000:1000",
                 "--mount",
-                "type=bind,src=./x,dst=/d",
+                "type=bind,src=./x,dst=/d,readonly",
                 "alpine",
             ],
             "/HostConfig/Mounts/0/Source",

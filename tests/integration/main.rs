@@ -4,6 +4,7 @@ mod admin;
 mod audit;
 mod binds;
 mod compose_build;
+mod docs;
 mod e2e;
 mod e2e_setup;
 mod engine_run;

@@ -26,12 +26,12 @@ flags = { tail = ["[0-9]*", "all"], follow = true }
 positionals = ["ollama", "bench-*"]
 
 [rule.commands."container run"]
-flags = { rm = true, volume = ["/srv/data:*"], interactive = true, tty = true }
+flags = { rm = true, volume = ["{dir}/data:*"], interactive = true, tty = true }
 images = ["*"]
 [rule.commands."container run".mounts]
-binds = ["/srv/data"]
+binds = ["{dir}/data"]
 [rule.commands."container run".force]
-user = "1000:1000"
+user = "{uid}:{uid}"
 security-opt = "no-new-privileges"
 "#;
 
@@ -105,6 +105,10 @@ fn denied_command_runs_nothing_and_says_why_and_what_instead() {
 #[test]
 fn every_spelling_of_a_flag_gets_one_decision() {
     let sandbox = Sandbox::new(POLICY);
+    let data = sandbox.path("data");
+    std::fs::create_dir(&data).unwrap();
+    set_mode(&data, 0o755);
+    let data = data.display().to_string();
     let spellings: &[&[&str]] = &[
         &["run", "-v", "/etc:/h", "img"],
         &["run", "-v/etc:/h", "img"],
@@ -131,10 +135,7 @@ fn every_spelling_of_a_flag_gets_one_decision() {
         assert!(sandbox.record().is_none());
     }
     for args in spellings {
-        let allowed: Vec<String> = args
-            .iter()
-            .map(|a| a.replace("/etc", "/srv/data"))
-            .collect();
+        let allowed: Vec<String> = args.iter().map(|a| a.replace("/etc", &data)).collect();
         let output = sandbox.run(&allowed);
         assert_eq!(
             output.status.code(),
@@ -144,7 +145,7 @@ fn every_spelling_of_a_flag_gets_one_decision() {
         );
         let record = sandbox.record().unwrap();
         assert!(
-            record.args.contains(&"--volume=/srv/data:/h".to_string()),
+            record.args.contains(&format!("--volume={data}:/h")),
             "{record:?}"
         );
         assert_eq!(record.args[record.args.len() - 2..], ["--", "img"]);
