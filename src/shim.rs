@@ -150,7 +150,7 @@ fn trusted_docker(policy: &Policy) -> Result<std::path::PathBuf, Error> {
         .iter()
         .find(|(k, _)| k == "DOCKER_CONFIG")
     {
-        trust::check_trusted_dir(Path::new(dir))?;
+        trust::check_docker_config(Path::new(dir))?;
     }
     Ok(docker)
 }

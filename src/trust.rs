@@ -64,6 +64,28 @@ pub fn check_trusted_dir(path: &Path) -> Result<(), Error> {
     check_trusted_path(existing).map(|_| ())
 }
 
+/// Checks docker's config directory and what docker loads from it: `config.json`
+/// (aliases, hooks, credential helpers) and every CLI plugin. The directory may not
+/// exist yet (then only root can create it); whatever exists must be root's alone.
+pub fn check_docker_config(dir: &Path) -> Result<(), Error> {
+    check_trusted_dir(dir)?;
+    let config = dir.join("config.json");
+    if std::fs::symlink_metadata(&config).is_ok() {
+        check_trusted_path(&config)?;
+    }
+    let plugins = dir.join("cli-plugins");
+    if std::fs::symlink_metadata(&plugins).is_ok() {
+        check_trusted_path(&plugins)?;
+        let entries = std::fs::read_dir(&plugins)
+            .map_err(|e| insecure(&plugins, format!("cannot be listed: {e}")))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| insecure(&plugins, format!("cannot be listed: {e}")))?;
+            check_trusted_path(&entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 /// Resolves symlinks and checks the result and each of its ancestors.
 fn check_trusted_path(path: &Path) -> Result<PathBuf, Error> {
     let resolved = std::fs::canonicalize(path)
@@ -166,6 +188,36 @@ mod tests {
         nix::unistd::chown(&file, Some(nix::unistd::Uid::from_raw(65534)), None).unwrap();
         let err = open_trusted_file(&file).unwrap_err().to_string();
         assert!(err.contains("owned by uid 65534, not root"), "{err}");
+    }
+
+    #[test]
+    fn what_docker_loads_from_its_config_dir_must_be_roots_alone() {
+        if !running_as_root() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        check_docker_config(dir.path()).unwrap();
+        let plugins = dir.path().join("cli-plugins");
+        std::fs::create_dir(&plugins).unwrap();
+        std::fs::set_permissions(&plugins, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let plugin = plugins.join("docker-compose");
+        std::fs::write(&plugin, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let err = check_docker_config(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("docker-compose: refused: is writable by group or others"),
+            "{err}"
+        );
+        std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let config = dir.path().join("config.json");
+        std::fs::write(&config, "{}").unwrap();
+        nix::unistd::chown(&config, Some(nix::unistd::Uid::from_raw(65534)), None).unwrap();
+        let err = check_docker_config(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("config.json: refused: is owned by uid 65534"),
+            "{err}"
+        );
     }
 
     #[test]
