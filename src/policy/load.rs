@@ -114,12 +114,24 @@ impl Validator<'_> {
             PathBuf::from(p.into_inner())
         });
         let projects = self.compose_projects(file.compose);
-        let rules = file
+        let rules: Vec<Rule> = file
             .rules
             .into_iter()
             .enumerate()
             .map(|(i, rule)| self.rule(i, rule, &projects))
             .collect();
+        // Audit records name the rule that allowed a command: one name, one rule.
+        for (i, rule) in rules.iter().enumerate() {
+            if rules[..i].iter().any(|earlier| earlier.id == rule.id) {
+                self.error(
+                    None,
+                    format!(
+                        "two rules have the id {:?}; give each rule its own",
+                        rule.id
+                    ),
+                );
+            }
+        }
         Policy {
             source: self.source.to_string(),
             docker,
@@ -637,6 +649,17 @@ mod tests {
             "{HEAD}[[rule]]\nusers = [\"a\"]\n[rule.commands.container]\n"
         ));
         assert!(e[0].contains("command group"), "{e:?}");
+    }
+
+    #[test]
+    fn rule_ids_are_unique() {
+        let e = errors(&format!(
+            "{HEAD}[[rule]]\nid = \"a\"\nusers = [\"x\"]\n[[rule]]\nid = \"a\"\nusers = [\"y\"]\n"
+        ));
+        assert_eq!(
+            e,
+            ["p.toml: two rules have the id \"a\"; give each rule its own"]
+        );
     }
 
     #[test]
