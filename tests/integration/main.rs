@@ -11,5 +11,6 @@ mod engine_run;
 mod fake_engine;
 mod harness;
 mod nix;
+mod properties;
 mod shim;
 mod spec_vs_help;
