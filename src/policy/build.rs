@@ -11,7 +11,7 @@
 //! `-` (a context on stdin) and remote contexts only when the policy says so.
 
 use super::container::{Rewrite, RewriteTarget};
-use super::glob::Glob;
+use super::glob::{Glob, listing};
 use super::host::HostView;
 use crate::docker::parse::Invocation;
 use crate::docker::reference;
@@ -216,13 +216,8 @@ fn tag_reason(patterns: &[Glob], tag: &str, user: &str) -> Option<String> {
     if patterns.iter().any(|p| p.matches_for(&canonical, user)) {
         return None;
     }
-    let allowed: Vec<&str> = patterns.iter().map(Glob::as_str).collect();
     Some(format!(
-        "tag {canonical} is not allowed ({})",
-        if allowed.is_empty() {
-            "the policy allows no tags".to_string()
-        } else {
-            format!("allowed tags: {}", allowed.join(", "))
-        }
+        "tag {canonical} is not allowed (allowed tags: {})",
+        listing(patterns, "none")
     ))
 }

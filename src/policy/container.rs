@@ -6,7 +6,7 @@
 //! symlinks), and a few values that are never allowed whatever the policy says
 //! (host namespaces, unconfined security options). Each denial says why.
 
-use super::glob::Glob;
+use super::glob::{Glob, listing};
 use super::host::{Access, HostView};
 use crate::caller::Caller;
 use crate::docker::canonical::ForcedFlag;
@@ -283,12 +283,7 @@ fn writable_bind_reason(
 }
 
 fn image_reason(patterns: &[Glob], image: &str, user: &str) -> Option<String> {
-    let allowed: Vec<&str> = patterns.iter().map(Glob::as_str).collect();
-    let listing = if allowed.is_empty() {
-        "the policy allows no images".to_string()
-    } else {
-        format!("allowed images: {}", allowed.join(", "))
-    };
+    let listing = format!("allowed images: {}", listing(patterns, "none"));
     match reference::normalize(image) {
         Ok(reference) => {
             let canonical = reference.canonical();
@@ -328,13 +323,10 @@ fn mount_verdict(
             match &mount.source {
                 None => Ok(None), // anonymous volume
                 Some(name) if rules.volumes.iter().any(|p| p.matches_for(name, user)) => Ok(None),
-                Some(name) => {
-                    let allowed: Vec<&str> = rules.volumes.iter().map(Glob::as_str).collect();
-                    Err(format!(
-                        "volume {name:?} is not allowed (allowed volumes: {})",
-                        allowed.join(", ")
-                    ))
-                }
+                Some(name) => Err(format!(
+                    "volume {name:?} is not allowed (allowed volumes: {})",
+                    listing(&rules.volumes, "none")
+                )),
             }
         }
         MountKind::Bind => {

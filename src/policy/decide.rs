@@ -8,6 +8,7 @@
 use super::build;
 use super::compose;
 use super::container::{self, Rewrite};
+use super::glob::listing;
 use super::host::HostView;
 use super::{CommandRule, FlagRules, Policy, Rule, ValueRule, flag_rule};
 use crate::caller::Caller;
@@ -332,14 +333,9 @@ fn check_flags(
             Some(ValueRule::OneOf(patterns)) => {
                 for value in flag_values(flag) {
                     if !patterns.iter().any(|p| p.matches_for(&value, user)) {
-                        let allowed: Vec<&str> = patterns.iter().map(|p| p.as_str()).collect();
                         reasons.push(format!(
                             "--{long}={value} is not allowed for \"{command}\" (allowed: {})",
-                            if allowed.is_empty() {
-                                "no value".to_string()
-                            } else {
-                                allowed.join(", ")
-                            }
+                            listing(patterns, "no value")
                         ));
                     }
                 }
@@ -371,14 +367,9 @@ fn check_positionals(
     };
     for value in positionals {
         if !patterns.iter().any(|p| p.matches_for(value, user)) {
-            let allowed: Vec<&str> = patterns.iter().map(|p| p.as_str()).collect();
             reasons.push(format!(
                 "argument {value:?} is not allowed for \"{command}\" (allowed: {})",
-                if allowed.is_empty() {
-                    "no arguments".to_string()
-                } else {
-                    allowed.join(", ")
-                }
+                listing(patterns, "no arguments")
             ));
         }
     }

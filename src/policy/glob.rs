@@ -162,6 +162,15 @@ impl Glob {
     }
 }
 
+/// The patterns for a message: `a, b` or, when there are none, `none`.
+pub fn listing(patterns: &[Glob], none: &str) -> String {
+    if patterns.is_empty() {
+        return none.to_string();
+    }
+    let names: Vec<&str> = patterns.iter().map(Glob::as_str).collect();
+    names.join(", ")
+}
+
 fn token_matches(token: &Token, c: char) -> bool {
     match token {
         Token::Literal(l) => *l == c,
