@@ -415,3 +415,39 @@ fn shipped_policy_allows_the_everyday_commands_and_refuses_the_rest() {
     }
     let _ = stdout;
 }
+
+#[test]
+fn the_admin_word_shadows_no_docker_command() {
+    use docker_guard::ADMIN_WORD;
+    let output = std::process::Command::new("/usr/local/bin/docker")
+        .arg("--help")
+        .env_clear()
+        .env("HOME", "/nonexistent")
+        .output()
+        .expect("the docker CLI 28.x at /usr/local/bin/docker");
+    let help = String::from_utf8_lossy(&output.stdout);
+    let commands: Vec<&str> = help
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.trim_start().starts_with('-'))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(
+        commands.contains(&"run") && commands.contains(&"container"),
+        "{help}"
+    );
+    assert!(
+        !commands.contains(&ADMIN_WORD),
+        "docker has a {ADMIN_WORD} command"
+    );
+    assert!(docker_guard::docker::parse::lookup(ADMIN_WORD).is_none());
+    // And `docker-guard policy` is docker-guard's, never passed to docker.
+    let sandbox = Sandbox::new(POLICY);
+    let output = sandbox.run([ADMIN_WORD, "--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stdout(&output).contains("never runs docker"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(sandbox.record().is_none());
+}
