@@ -103,11 +103,14 @@ pub fn redact(argv: &[String]) -> Vec<String> {
         if arg == "--" {
             after_terminator = true;
             out.push(arg.clone());
-        } else if arg == "-e" || arg == "--env" {
+        } else if SECRET_FLAGS.contains(&arg.as_str()) || arg == "-e" {
             out.push(arg.clone());
             redact_next = true;
-        } else if let Some(v) = arg.strip_prefix("--env=") {
-            out.push(format!("--env={}", redact_assignment(v)));
+        } else if let Some((flag, v)) = arg
+            .split_once('=')
+            .filter(|(flag, _)| SECRET_FLAGS.contains(flag))
+        {
+            out.push(format!("{flag}={}", redact_assignment(v)));
         } else if let Some(pos) = env_shorthand_position(arg) {
             // A cluster of letters ending in `e` (`-ite`, `-e`), maybe with the value
             // attached (`-ite=X=1`, `-eX=1`).
@@ -128,6 +131,10 @@ pub fn redact(argv: &[String]) -> Vec<String> {
     }
     out
 }
+
+/// Long flags whose `NAME=value` values may carry secrets: the value is redacted,
+/// the name kept (policies restrict names).
+const SECRET_FLAGS: &[&str] = &["--env", "--build-arg"];
 
 /// Where `e` stands in a shorthand cluster made of letters only (`-ite...`).
 fn env_shorthand_position(arg: &str) -> Option<usize> {
@@ -546,6 +553,27 @@ mod tests {
         let back: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(back["argv"][1], "a\u{2028}b\u{85}c\u{7f}d\u{202e}e\rf");
         assert!(!json.chars().any(is_unsafe_char));
+    }
+
+    #[test]
+    fn build_arg_values_are_redacted() {
+        let argv = s(&[
+            "build",
+            "--build-arg",
+            "TOKEN=abc",
+            "--build-arg=KEY=def",
+            ".",
+        ]);
+        assert_eq!(
+            redact(&argv),
+            s(&[
+                "build",
+                "--build-arg",
+                "TOKEN=<redacted>",
+                "--build-arg=KEY=<redacted>",
+                "."
+            ])
+        );
     }
 
     #[test]
