@@ -148,6 +148,9 @@ for tokens, reason in [
     (["run", "--rm", "--label", "com.docker.compose.project=ollama", IMG], "com.docker.* labels belong to docker"),
     (["run", "--rm", "-l", "com.docker.compose.service=web", IMG], "com.docker.* labels belong to docker"),
     (["rmi", "-f", "admin-image"], "flag --force is not allowed"),
+    (["run", "--rm", "--security-opt", "writable-cgroups=true", IMG], "lets the container rewrite its own cgroup limits"),
+    (["run", "--rm", "--security-opt", "apparmor=weak-profile", IMG], "another AppArmor profile"),
+    (["run", "--rm", "--annotation", "cdi.k8s.io/x=nvidia.com/gpu=all", IMG], "flag --annotation is not allowed"),
 ]:
     n += 1
     add(f"review-{n}", tokens, "deny", reason)

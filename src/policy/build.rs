@@ -12,7 +12,7 @@
 
 use super::container::{Rewrite, RewriteTarget};
 use super::glob::{Glob, listing};
-use super::host::HostView;
+use super::host::{Access, HostView};
 use crate::docker::parse::Invocation;
 use crate::docker::reference;
 use std::path::{Path, PathBuf};
@@ -168,6 +168,23 @@ fn local_context(
             resolved.display()
         ));
     }
+    // docker reads and sends the whole tree as root: nothing in it may be more
+    // than the caller could read itself.
+    if !host.caller_may(&resolved, Access::Read) {
+        reasons.push(format!(
+            "you cannot read the build context {}",
+            resolved.display()
+        ));
+    } else {
+        match host.unreadable_below(&resolved) {
+            Ok(None) => {}
+            Ok(Some(path)) => reasons.push(format!(
+                "you cannot read {} in the build context (docker would send it as root)",
+                path.display()
+            )),
+            Err(why) => reasons.push(format!("build context {}: {why}", resolved.display())),
+        }
+    }
     (reasons.len() == before).then_some(resolved)
 }
 
@@ -194,6 +211,13 @@ fn dockerfile(
             "Dockerfile {} is outside the build context {}",
             resolved.display(),
             context.display()
+        ));
+        return None;
+    }
+    if !host.caller_may(&resolved, Access::Read) {
+        reasons.push(format!(
+            "you cannot read the Dockerfile {}",
+            resolved.display()
         ));
         return None;
     }

@@ -141,12 +141,17 @@ pub fn never_allowed(flags: &[FlagUse]) -> Vec<String> {
 }
 
 /// Annotation prefixes that runtimes interpret (crun's `run.oci.*` loads plugins and
-/// writes files as root; runc's systemd driver reads `org.systemd.property.*`).
+/// writes files as root; runc's systemd driver reads `org.systemd.property.*`;
+/// nvidia-container-runtime injects CDI devices named in `cdi.k8s.io/*`; kata and
+/// gVisor read their own).
 const RUNTIME_ANNOTATIONS: &[&str] = &[
     "run.oci.",
     "org.systemd.",
     "io.containerd.",
     "io.kubernetes.",
+    "cdi.k8s.io/",
+    "io.katacontainers.",
+    "dev.gvisor.",
 ];
 
 /// docker reads `key=value` and the older `key:value`.
@@ -161,9 +166,12 @@ fn forbidden_security_opt(value: &str) -> Option<&'static str> {
         } else {
             "reads a seccomp profile from a host file as root"
         }),
-        "apparmor" if val == "unconfined" => Some("turns off AppArmor confinement"),
+        "apparmor" if val != "docker-default" => {
+            Some("chooses another AppArmor profile than docker-default (or none)")
+        }
         "label" => Some("changes or disables the SELinux label of the container"),
         "systempaths" if val == "unconfined" => Some("exposes /proc and /sys paths docker masks"),
+        "writable-cgroups" => Some("lets the container rewrite its own cgroup limits"),
         _ => None,
     }
 }
@@ -179,7 +187,7 @@ pub fn check(
 ) -> (Vec<String>, Vec<Rewrite>) {
     let mut reasons = Vec::new();
     let mut rewrites = Vec::new();
-    let mut writable_bind = false;
+    let mut binds = false;
     match invocation.positionals.first() {
         None => reasons.push("no image given".to_string()),
         Some(image) => {
@@ -207,7 +215,7 @@ pub fn check(
             Err(why) => reasons.push(format!("{spelled}: {why}")),
             Ok(None) => {}
             Ok(Some(resolved)) => {
-                writable_bind |= !mount.readonly;
+                binds = true;
                 match rewrite_source(flag, &mount, &resolved) {
                     Some(value) if value != flag.value => rewrites.push(Rewrite {
                         target: RewriteTarget::Flag(index),
@@ -222,19 +230,23 @@ pub fn check(
             }
         }
     }
-    if writable_bind && let Some(why) = writable_bind_reason(invocation, forced, caller, host) {
+    if binds && let Some(why) = bind_user_reason(invocation, forced, caller, host) {
         reasons.push(why);
     }
     (reasons, rewrites)
 }
 
-/// Any user in the container other than the caller itself (root above all, but
-/// also another uid, or a group the caller is not in: an owner may set setgid on its
-/// own files without privilege) could leave a setuid or setgid program or a device
-/// node in a writable bind for the caller to run on the host. So a writable bind
-/// needs the container to run as the caller: numeric `--user UID:GID` with the
-/// caller's uid and one of its groups, no added groups, and no-new-privileges.
-fn writable_bind_reason(
+/// A bind hands host files to whoever runs in the container, with docker's root
+/// behind it: root in the container reads the whole tree below a read-only bind
+/// (files the caller cannot read), and any user other than the caller (another uid,
+/// or a group the caller is not in: an owner may set setgid on its own files without
+/// privilege) could leave a setuid or setgid program or a device node in a writable
+/// bind for the caller to run on the host. So a bind needs the container to run as
+/// the caller: numeric `--user UID:GID` with the caller's uid and one of its groups,
+/// no added groups, and no-new-privileges in effect (a setuid program in the image
+/// would otherwise regain root). Then the kernel applies the caller's own
+/// permissions, ACLs included, to everything the container touches in the bind.
+fn bind_user_reason(
     invocation: &Invocation,
     forced: &[ForcedFlag],
     caller: &Caller,
@@ -263,23 +275,36 @@ fn writable_bind_reason(
         uid == caller.uid && (caller.uid == 0 || (gid != 0 && host.caller_in_group(gid)))
     });
     let groups_added = given.iter().any(|(long, _)| *long == "group-add");
-    let no_new_privileges = given.iter().any(|(long, v)| {
-        *long == "security-opt"
-            && matches!(
-                *v,
-                "no-new-privileges" | "no-new-privileges=true" | "no-new-privileges:true"
-            )
-    });
+    // The daemon reads security options in order and the last no-new-privileges
+    // wins (typed ones first, forced ones after them in the canonical argv).
+    let no_new_privileges = given
+        .iter()
+        .filter(|(long, _)| *long == "security-opt")
+        .filter_map(|(_, v)| no_new_privileges_value(v))
+        .next_back()
+        .unwrap_or(false);
     if runs_as_caller && !groups_added && no_new_privileges {
         return None;
     }
     Some(format!(
-        "a writable bind mount needs the container to run as you: --user {}:GID with one of your \
-         groups (numbers), no --group-add and no-new-privileges; any other user in the container \
-         could leave setuid or setgid programs or device nodes there for you; or bind it \
-         read-only (:ro)",
+        "a bind mount needs the container to run as you: --user {}:GID with one of your \
+         groups (numbers), no --group-add and no-new-privileges; any other user in the \
+         container could read what you cannot, or leave setuid programs or device nodes \
+         there for you",
         caller.uid
     ))
+}
+
+/// The value a `--security-opt` gives no-new-privileges, if it names it:
+/// `no-new-privileges` alone is true, else the value as Go's `ParseBool` reads it
+/// (an unreadable value counts as false: docker would refuse it anyway).
+fn no_new_privileges_value(opt: &str) -> Option<bool> {
+    let (key, value) = opt
+        .split_once('=')
+        .or_else(|| opt.split_once(':'))
+        .unwrap_or((opt, "true"));
+    (key == "no-new-privileges")
+        .then(|| crate::docker::parse::parse_go_bool(value).unwrap_or(false))
 }
 
 fn image_reason(patterns: &[Glob], image: &str, user: &str) -> Option<String> {
@@ -396,7 +421,7 @@ fn mount_verdict(
 fn rewrite_source(flag: &FlagUse, mount: &Mount, resolved: &Path) -> Option<String> {
     let typed = mount.source.as_deref()?;
     let resolved = resolved.to_str()?;
-    if resolved.contains([',', ':', '"']) {
+    if resolved.contains([',', ':', '"']) || resolved.chars().any(char::is_control) {
         return None; // would change how docker splits the value
     }
     match flag.spec.long {
@@ -427,5 +452,146 @@ fn rewrite_source(flag: &FlagUse, mount: &Mount, resolved: &Path) -> Option<Stri
             Some(fields.join(","))
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::docker::parse::parse;
+
+    fn refused(args: &[&str]) -> Vec<String> {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        never_allowed(parse(&args).unwrap().command_flags())
+    }
+
+    #[test]
+    fn values_no_policy_can_allow() {
+        for (flags, why) in [
+            (&["--pid=host"][..], "shares a namespace"),
+            (&["--ipc", "container:x"], "shares a namespace"),
+            (&["--net", "name=host"], "shares a network namespace"),
+            (
+                &["--network=container:x,alias=y"],
+                "shares a network namespace",
+            ),
+            (
+                &["--security-opt", "seccomp:unconfined"],
+                "system call filter",
+            ),
+            (
+                &["--security-opt=seccomp=/etc/shadow"],
+                "reads a seccomp profile",
+            ),
+            (
+                &["--security-opt", "apparmor=weak"],
+                "another AppArmor profile",
+            ),
+            (&["--security-opt", "label=disable"], "SELinux label"),
+            (
+                &["--security-opt", "systempaths=unconfined"],
+                "/proc and /sys",
+            ),
+            (
+                &["--security-opt", "writable-cgroups=true"],
+                "cgroup limits",
+            ),
+            (
+                &["--gpus", "driver=cdi,device=x/y=z"],
+                "CDI and other device drivers",
+            ),
+            (
+                &["--gpus=\"driver=cdi,device=x\""],
+                "CDI and other device drivers",
+            ),
+            (
+                &["--annotation", "run.oci.hooks.stdout=/etc/x"],
+                "OCI runtime",
+            ),
+            (&["--annotation", "cdi.k8s.io/x=y"], "OCI runtime"),
+            (
+                &["--label", "com.docker.compose.project=p"],
+                "belong to docker and compose",
+            ),
+        ] {
+            let mut args = vec!["run"];
+            args.extend_from_slice(flags);
+            args.push("img");
+            let reasons = refused(&args);
+            assert!(
+                reasons.iter().any(|r| r.contains(why)),
+                "{flags:?}: {reasons:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn ordinary_values_pass() {
+        for flags in [
+            &["--pid=private"][..],
+            &["--network", "bridge"],
+            &["--security-opt", "no-new-privileges"],
+            &["--security-opt", "apparmor=docker-default"],
+            &["--gpus", "all"],
+            &["--gpus", "driver=nvidia,count=1"],
+            &["--annotation", "org.example/x=y"],
+            &["--label", "team=ml"],
+        ] {
+            let mut args = vec!["run"];
+            args.extend_from_slice(flags);
+            args.push("img");
+            assert_eq!(refused(&args), Vec::<String>::new(), "{flags:?}");
+        }
+    }
+
+    #[test]
+    fn no_new_privileges_is_read_as_the_daemon_reads_it() {
+        assert_eq!(no_new_privileges_value("no-new-privileges"), Some(true));
+        assert_eq!(
+            no_new_privileges_value("no-new-privileges=true"),
+            Some(true)
+        );
+        assert_eq!(no_new_privileges_value("no-new-privileges:1"), Some(true));
+        assert_eq!(
+            no_new_privileges_value("no-new-privileges=false"),
+            Some(false)
+        );
+        assert_eq!(
+            no_new_privileges_value("no-new-privileges=yes"),
+            Some(false)
+        );
+        assert_eq!(no_new_privileges_value("seccomp=x"), None);
+    }
+
+    #[test]
+    fn rewritten_sources_never_change_how_docker_splits_the_value() {
+        let args: Vec<String> = ["run", "-v", "./x:/d", "--mount", "src=./x,dst=/d", "img"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let invocation = parse(&args).unwrap();
+        let flags = invocation.command_flags();
+        let volume = mounts::parse_volume_flag(&flags[0].value).unwrap();
+        let mount = mounts::parse_mount_flag(&flags[1].value).unwrap();
+        for bad in ["/srv/a:b", "/srv/a,b", "/srv/a\nb", "/srv/\"a"] {
+            assert_eq!(
+                rewrite_source(&flags[0], &volume, Path::new(bad)),
+                None,
+                "{bad:?}"
+            );
+            assert_eq!(
+                rewrite_source(&flags[1], &mount, Path::new(bad)),
+                None,
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            rewrite_source(&flags[0], &volume, Path::new("/srv/a")).as_deref(),
+            Some("/srv/a:/d")
+        );
+        assert_eq!(
+            rewrite_source(&flags[1], &mount, Path::new("/srv/a")).as_deref(),
+            Some("src=/srv/a,dst=/d")
+        );
     }
 }

@@ -46,7 +46,15 @@ pub trait HostView {
 
     /// Whether the caller belongs to the group with this gid.
     fn caller_in_group(&self, gid: u32) -> bool;
+
+    /// A path below `dir` the caller cannot read (symlinks are not followed: docker
+    /// sends them as links), or why the tree cannot be checked.
+    fn unreadable_below(&self, dir: &Path) -> Result<Option<PathBuf>, String>;
 }
+
+/// How many entries of a build context are checked at most; a larger context is
+/// refused rather than half checked.
+pub const MAX_CONTEXT_ENTRIES: usize = 100_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -123,6 +131,38 @@ impl HostView for RealHost<'_> {
             (Access::Write, false) => 0o2,
         };
         self.grants(&meta, wanted)
+    }
+
+    fn unreadable_below(&self, dir: &Path) -> Result<Option<PathBuf>, String> {
+        let mut pending = vec![dir.to_path_buf()];
+        let mut seen = 0usize;
+        while let Some(current) = pending.pop() {
+            let entries = std::fs::read_dir(&current)
+                .map_err(|e| format!("cannot list {}: {e}", current.display()))?;
+            for entry in entries {
+                let entry = entry.map_err(|e| format!("cannot list {}: {e}", current.display()))?;
+                seen += 1;
+                if seen > MAX_CONTEXT_ENTRIES {
+                    return Err(format!(
+                        "has more than {MAX_CONTEXT_ENTRIES} entries to check"
+                    ));
+                }
+                let path = entry.path();
+                let meta = std::fs::symlink_metadata(&path)
+                    .map_err(|e| format!("cannot stat {}: {e}", path.display()))?;
+                if meta.file_type().is_symlink() {
+                    continue;
+                }
+                let wanted = if meta.is_dir() { 0o5 } else { 0o4 };
+                if !self.grants(&meta, wanted) {
+                    return Ok(Some(path));
+                }
+                if meta.is_dir() {
+                    pending.push(path);
+                }
+            }
+        }
+        Ok(None)
     }
 
     fn caller_in_group(&self, gid: u32) -> bool {
@@ -245,5 +285,9 @@ impl HostView for LiteralHost {
 
     fn caller_in_group(&self, _gid: u32) -> bool {
         false
+    }
+
+    fn unreadable_below(&self, _dir: &Path) -> Result<Option<PathBuf>, String> {
+        Ok(None)
     }
 }

@@ -231,7 +231,7 @@ fn validation_refuses_sensitive_bind_directories() {
 }
 
 #[test]
-fn a_writable_bind_needs_a_container_user_that_is_not_root() {
+fn a_bind_needs_the_container_to_run_as_the_caller() {
     let f = Fixture::new(false);
     let root = f.sandbox.path("");
     let agent = f.srv("agent");
@@ -247,20 +247,43 @@ fn a_writable_bind_needs_a_container_user_that_is_not_root() {
     ] {
         f.sandbox
             .write_policy(&policy.replace("\"{uid}:{uid}\"", user));
-        let (code, err) = f.run_volume("-v", &format!("{agent}:/w"), &root);
-        assert_eq!(code, Some(77), "{what}: {err}");
-        assert!(
-            err.contains(
-                "a writable bind mount needs the container to run as you: --user 65534:GID"
-            ),
-            "{what}: {err}"
-        );
+        for spec in [format!("{agent}:/w"), format!("{}:/d:ro", f.srv("data"))] {
+            let (code, err) = f.run_volume("-v", &spec, &root);
+            assert_eq!(code, Some(77), "{what} {spec}: {err}");
+            assert!(
+                err.contains("a bind mount needs the container to run as you: --user 65534:GID"),
+                "{what}: {err}"
+            );
+        }
     }
-    // Read-only is fine whoever runs in the container: nothing can be left there.
-    f.sandbox
-        .write_policy(&policy.replace("\"{uid}:{uid}\"", "\"0:0\""));
-    let (code, err) = f.run_volume("-v", &format!("{agent}:/w:ro"), &root);
-    assert_eq!(code, Some(0), "{err}");
+    // no-new-privileges: the last value wins, as in the daemon.
+    let open = policy
+        .replace("security-opt = \"no-new-privileges\"\n", "")
+        .replace("mount = true }", "mount = true, security-opt = true }");
+    f.sandbox.write_policy(&open);
+    let spec = format!("{agent}:/w");
+    let turned_off = [
+        "run",
+        "--rm",
+        "--security-opt",
+        "no-new-privileges",
+        "--security-opt",
+        "no-new-privileges=false",
+        "-v",
+        &spec,
+        "img",
+    ];
+    f.sandbox.clear_record();
+    let output = f
+        .sandbox
+        .command(turned_off)
+        .current_dir(&root)
+        .env("SUDO_USER", "nobody")
+        .env("SUDO_UID", "65534")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(77), "{}", stderr(&output));
+    assert!(stderr(&output).contains("a bind mount needs the container to run as you"));
 }
 
 #[test]
@@ -293,4 +316,24 @@ fn the_caller_gets_no_access_through_a_bind_it_does_not_have_itself() {
     let (code, err) = f.run_volume("-v", &format!("{}/new:/n", f.srv("data")), &root);
     assert_eq!(code, Some(77), "{err}");
     assert!(err.contains("does not exist"), "{err}");
+}
+
+#[test]
+fn directories_the_caller_could_change_count_as_writable_whatever_their_mode() {
+    let f = Fixture::new(false);
+    let root = f.sandbox.path("");
+    // The caller owns srv/agent: even at mode 0555 it could chmod it back and swap
+    // what is below.
+    set_mode(&f.sandbox.path("srv/agent"), 0o555);
+    let (code, err) = f.run_volume("-v", &format!("{}:/d", f.srv("agent/work")), &root);
+    assert_eq!(code, Some(77), "{err}");
+    assert!(err.contains("who could swap"), "{err}");
+    // A group-writable directory counts as writable by the caller, whatever its
+    // groups: ACLs show through the group bits.
+    std::fs::create_dir_all(f.sandbox.path("srv/shared/x")).unwrap();
+    set_mode(&f.sandbox.path("srv/shared"), 0o775);
+    set_mode(&f.sandbox.path("srv/shared/x"), 0o755);
+    let (code, err) = f.run_volume("-v", &format!("{}:/d:ro", f.srv("shared/x")), &root);
+    assert_eq!(code, Some(77), "{err}");
+    assert!(err.contains("who could swap"), "{err}");
 }

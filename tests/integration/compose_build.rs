@@ -60,6 +60,13 @@ fn sandbox() -> Sandbox {
     )
     .unwrap();
     symlink("/etc", root.join("builds/to-etc")).unwrap();
+    // A context the caller cannot read, and one holding a file it cannot read.
+    fs::create_dir_all(root.join("builds/private")).unwrap();
+    set_mode(&root.join("builds/private"), 0o700);
+    fs::create_dir_all(root.join("builds/secretive")).unwrap();
+    set_mode(&root.join("builds/secretive"), 0o755);
+    fs::write(root.join("builds/secretive/key"), "secret").unwrap();
+    set_mode(&root.join("builds/secretive/key"), 0o600);
     sandbox.write_policy(&POLICY.replace("{root}", &root.display().to_string()));
     sandbox
 }
@@ -266,6 +273,14 @@ fn build_contexts_dockerfiles_and_tags_outside_the_policy_are_refused() {
         (
             vec!["build".into(), "--network=host".into(), app.clone()],
             "gives the build the host's network".into(),
+        ),
+        (
+            vec!["build".into(), format!("{root}/builds/private")],
+            "you cannot read the build context".into(),
+        ),
+        (
+            vec!["build".into(), format!("{root}/builds/secretive")],
+            "in the build context (docker would send it as root)".into(),
         ),
     ];
     for (args, reason) in &cases {

@@ -864,17 +864,21 @@ security-opt = "no-new-privileges"
         "bind-test-policy",
     )
     .unwrap();
-    let agent = caller("agent");
+    // A bind needs the container to run as the caller (uid and one of its groups):
+    // nobody/nogroup exist on every Debian machine.
+    let agent = Caller {
+        user: "nobody".into(),
+        uid: 65534,
+        groups: vec!["nogroup".into()],
+    };
     let x = allowed.join("x").display().to_string();
     let cases: &[(&[&str], &str, String)] = &[
         (
-            // Read-only: a writable bind would need the container to run as the
-            // caller (tests/integration/binds.rs covers that).
             &[
                 "run",
                 "--rm",
                 "-u",
-                "1000:1000",
+                "65534:65534",
                 "-v",
                 "./x:/d:ro",
                 "alpine",
@@ -883,7 +887,15 @@ security-opt = "no-new-privileges"
             format!("{x}:/d:ro"),
         ),
         (
-            &["run", "--rm", "-v", "./x/../x:/d:ro", "alpine"],
+            &[
+                "run",
+                "--rm",
+                "-u",
+                "65534:65534",
+                "-v",
+                "./x/../x:/d:ro",
+                "alpine",
+            ],
             "/HostConfig/Binds/0",
             format!("{x}:/d:ro"),
         ),
@@ -891,7 +903,7 @@ security-opt = "no-new-privileges"
             &[
                 "run",
                 "--rm",
-                "--user=1000:1000",
+                "--user=65534:65534",
                 "--mount",
                 "type=bind,src=./x,dst=/d,readonly",
                 "alpine",
@@ -907,7 +919,7 @@ security-opt = "no-new-privileges"
             "{args:?}: {:?}",
             judgement.decision.reasons
         );
-        let body = check_through_docker(&policy, "agent", &judgement)
+        let body = check_through_docker(&policy, "nobody", &judgement)
             .unwrap_or_else(|problems| panic!("{args:?}:\n{}", problems.join("\n")));
         assert_eq!(
             body.pointer(pointer),
