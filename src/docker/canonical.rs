@@ -65,7 +65,7 @@ pub fn help_argv(invocation: &Invocation) -> Vec<String> {
             out.extend(invocation.positionals.iter().cloned());
         }
     } else {
-        out.push("--help=true".to_string());
+        out.push("--help".to_string());
     }
     out
 }
@@ -77,8 +77,15 @@ pub struct ForcedFlag {
     pub value: String,
 }
 
+/// One flag as one token: `--long=value`, or `--long` alone for a boolean that is
+/// true (pflag gives a boolean named alone the value true and never takes the next
+/// argument for it, so the two spellings mean the same to docker).
 pub fn flag_token(flag: &FlagUse) -> String {
-    format!("--{}={}", flag.spec.long, flag.value)
+    if flag.spec.is_bool() && flag.value == "true" {
+        format!("--{}", flag.spec.long)
+    } else {
+        format!("--{}={}", flag.spec.long, flag.value)
+    }
 }
 
 #[cfg(test)]
@@ -93,7 +100,7 @@ mod tests {
 
     #[test]
     fn aliases_are_spelled_canonically() {
-        assert_eq!(canon(&["ps", "-a"]), ["container", "ls", "--all=true"]);
+        assert_eq!(canon(&["ps", "-a"]), ["container", "ls", "--all"]);
         assert_eq!(canon(&["container", "list"]), ["container", "ls"]);
     }
 
@@ -102,11 +109,11 @@ mod tests {
         assert_eq!(
             canon(&["-D", "run", "-itv/x:/y", "--name", "-n", "img", "sh"]),
             [
-                "--debug=true",
+                "--debug",
                 "container",
                 "run",
-                "--interactive=true",
-                "--tty=true",
+                "--interactive",
+                "--tty",
                 "--volume=/x:/y",
                 "--name=-n",
                 "--",

@@ -215,7 +215,7 @@ fn check_prints_the_decision_as_json() {
     assert_eq!(json["reasons"], serde_json::json!([]));
     assert_eq!(
         json["argv"],
-        serde_json::json!(["/usr/local/bin/docker", "container", "ls", "--all=true"]),
+        serde_json::json!(["/usr/local/bin/docker", "container", "ls", "--all"]),
         "the docker binary first, then the canonical argv"
     );
 

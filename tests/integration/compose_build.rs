@@ -92,7 +92,7 @@ fn a_pinned_project_runs_with_the_policys_files_only() {
             format!("--file={root}/compose/ollama/compose.yaml"),
             "--project-name=ollama".to_string(),
             "up".to_string(),
-            "--detach=true".to_string(),
+            "--detach".to_string(),
         ]
     );
     assert!(

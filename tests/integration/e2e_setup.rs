@@ -589,7 +589,7 @@ impl Suite {
             return (false, Vec::new());
         };
         let allowed = out.status.code() == Some(0) && json["decision"] == "allow";
-        let typed = ["--rm=true".to_string(), format!("--name={name}")];
+        let typed = ["--rm".to_string(), format!("--name={name}")];
         let forced = json["argv"]
             .as_array()
             .map(|argv| {
